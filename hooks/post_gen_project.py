@@ -1,0 +1,83 @@
+"""Keep the files of the chosen answers and delete the rest.
+
+One declarative table decides everything. The hook does no network access and no
+``git init``, and running it twice gives the same tree, because cruft re-runs hooks on
+every template update.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+ANSWERS: dict[str, str] = json.loads(
+    r"""{{ {
+        "event_source": cookiecutter.event_source,
+        "dependency_bot": cookiecutter.dependency_bot,
+        "ci": cookiecutter.ci,
+    } | tojson }}"""
+)
+
+# Every event source brings its whole files from this folder, overlaid on the project root.
+VARIANTS_DIR = "_variants"
+
+# answer -> value -> paths that only this value keeps. Paths owned by values that were
+# not chosen are deleted.
+OWNED_PATHS: dict[str, dict[str, list[str]]] = {
+    "ci": {
+        "github": [".github/workflows"],
+        "none": [],
+    },
+    "dependency_bot": {
+        "dependabot": [".github/dependabot.yml"],
+        "renovate": ["renovate.json"],
+    },
+}
+
+
+def overlay_variant(root: Path, event_source: str) -> None:
+    variants = root / VARIANTS_DIR
+    if not variants.is_dir():
+        return
+    chosen = variants / event_source
+    for source in sorted(path for path in chosen.rglob("*") if path.is_file()):
+        target = root / source.relative_to(chosen)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(source, target)
+    shutil.rmtree(variants)
+
+
+def paths_to_delete(answers: dict[str, str]) -> list[str]:
+    doomed = []
+    for name, owned in OWNED_PATHS.items():
+        kept = set(owned[answers[name]])
+        doomed += [path for value, paths in owned.items() if value != answers[name] for path in paths if path not in kept]
+    return doomed
+
+
+def delete(root: Path, relative: str) -> None:
+    path = root / relative
+    if path.is_dir():
+        shutil.rmtree(path)
+    elif path.exists():
+        path.unlink()
+
+
+def remove_empty_dirs(root: Path) -> None:
+    for directory in sorted((p for p in root.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
+        if not any(directory.iterdir()):
+            directory.rmdir()
+
+
+def main(root: Path) -> int:
+    overlay_variant(root, ANSWERS["event_source"])
+    for relative in paths_to_delete(ANSWERS):
+        delete(root, relative)
+    remove_empty_dirs(root)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path.cwd()))

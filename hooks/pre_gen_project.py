@@ -1,0 +1,132 @@
+"""Validate every cookiecutter answer before anything is written.
+
+Values are read through ``tojson`` so that quotes, backslashes and newlines in an
+answer stay data. Every rejection prints ``ERROR: <answer>: <what is wrong>; <what is
+valid>`` and exits 1; cookiecutter then removes the half-made project directory.
+"""
+
+from __future__ import annotations
+
+import json
+import keyword
+import re
+import sys
+
+ANSWERS: dict[str, str] = json.loads(
+    r"""{{ {
+        "project_name": cookiecutter.project_name,
+        "project_slug": cookiecutter.project_slug,
+        "package_name": cookiecutter.package_name,
+        "description": cookiecutter.description,
+        "author_name": cookiecutter.author_name,
+        "author_email": cookiecutter.author_email,
+        "event_source": cookiecutter.event_source,
+        "python_runtime": cookiecutter.python_runtime,
+        "architecture": cookiecutter.architecture,
+        "api_auth": cookiecutter.api_auth,
+        "dependency_bot": cookiecutter.dependency_bot,
+        "ci": cookiecutter.ci,
+    } | tojson }}"""
+)
+
+# Names a package must not shadow: the handler imports these at run time.
+SHADOWED_PACKAGES = frozenset(
+    {"aws_lambda_powertools", "aws_xray_sdk", "boto3", "botocore", "pydantic", "moto", "tests", "src"}
+)
+
+# (answer, regex the whole value must match, what is valid). Free text is limited to a
+# safe character set because it lands in YAML, TOML and Markdown files.
+PATTERNS: list[tuple[str, str, str]] = [
+    (
+        "project_name",
+        r"[A-Za-z][A-Za-z0-9 ._-]{1,63}",
+        "2-64 ASCII characters: letters, digits, spaces, '.', '_' or '-', starting with a letter",
+    ),
+    (
+        "project_slug",
+        r"[a-z](?:[a-z0-9]|-(?!-)){1,38}[a-z0-9]",
+        "3-40 characters: lowercase letters, digits and single hyphens, starting with a letter"
+        " (it becomes the CloudFormation stack and function name prefix)",
+    ),
+    (
+        "package_name",
+        r"[a-z][a-z0-9_]{1,39}",
+        "2-40 characters: lowercase letters, digits and underscores, starting with a letter",
+    ),
+    (
+        "description",
+        r"[A-Za-z0-9 .,:;()/'&+_-]{1,200}",
+        "1-200 characters of plain text: letters, digits, spaces and . , : ; ( ) / ' & + _ -",
+    ),
+    (
+        "author_name",
+        r"[A-Za-z][A-Za-z0-9 .'_-]{0,99}",
+        "1-100 characters: letters, digits, spaces, '.', apostrophes, '_' or '-'",
+    ),
+    (
+        "author_email",
+        r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
+        "an e-mail address such as team@example.com",
+    ),
+]
+
+CHOICES: dict[str, tuple[str, ...]] = {
+    "event_source": ("api", "s3", "eventbridge", "sqs", "dynamodb"),
+    "python_runtime": ("python3.14", "python3.13", "python3.12"),
+    "architecture": ("arm64", "x86_64"),
+    "api_auth": ("cognito", "iam"),
+    "dependency_bot": ("dependabot", "renovate"),
+    "ci": ("github", "none"),
+}
+
+# Choices that exist in cookiecutter.json but are not built yet.
+NOT_YET_AVAILABLE: dict[str, tuple[str, ...]] = {
+    "event_source": ("s3", "eventbridge", "sqs", "dynamodb"),
+}
+
+
+def pattern_errors(answers: dict[str, str]) -> list[str]:
+    return [
+        f"{name}: {answers[name]!r} is not valid; use {valid}"
+        for name, pattern, valid in PATTERNS
+        if not re.fullmatch(pattern, answers[name])
+    ]
+
+
+def choice_errors(answers: dict[str, str]) -> list[str]:
+    errors = []
+    for name, allowed in CHOICES.items():
+        value = answers[name]
+        if value not in allowed:
+            errors.append(f"{name}: {value!r} is not a choice; use one of {', '.join(allowed)}")
+        elif value in NOT_YET_AVAILABLE.get(name, ()):
+            available = [choice for choice in allowed if choice not in NOT_YET_AVAILABLE[name]]
+            errors.append(f"{name}: {value!r} is not available yet; use one of {', '.join(available)}")
+    return errors
+
+
+def package_name_errors(answers: dict[str, str]) -> list[str]:
+    name = answers["package_name"]
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
+        return [f"package_name: {name!r} is a Python keyword; choose another name"]
+    if name in sys.stdlib_module_names or name in SHADOWED_PACKAGES:
+        return [f"package_name: {name!r} would shadow the module of that name; choose another name"]
+    return []
+
+
+def errors_in(answers: dict[str, str]) -> list[str]:
+    errors = pattern_errors(answers) + choice_errors(answers)
+    if not any(error.startswith("package_name:") for error in errors):
+        errors += package_name_errors(answers)
+    return errors
+
+
+def main() -> int:
+    errors = errors_in(ANSWERS)
+    for error in errors:
+        print(f"ERROR: {error}", file=sys.stderr)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

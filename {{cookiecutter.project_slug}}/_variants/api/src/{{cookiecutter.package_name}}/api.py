@@ -1,0 +1,100 @@
+"""API Gateway REST handler: routing, validation and error shaping; the rules live in ``logic``.
+
+No ``from __future__ import annotations`` here: Powertools reads the route signatures at
+run time to tell body models from path and query parameters.
+"""
+
+from functools import cache
+from http import HTTPStatus
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError, ResponseValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from . import logic
+from .models import ITEM_ID_PATTERN, CreateItemRequest, ErrorDetail, ErrorResponse, Item
+from .repository import ItemRepository
+from .settings import settings
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+# A response that breaks its model is our bug: fail closed with a 500, never leak it.
+app = APIGatewayRestResolver(
+    enable_validation=True, response_validation_error_http_code=HTTPStatus.INTERNAL_SERVER_ERROR
+)
+
+
+@cache
+def store() -> ItemRepository:
+    return ItemRepository(settings().table_name)
+
+
+@app.post("/items")
+@tracer.capture_method
+def create_item(body: CreateItemRequest) -> tuple[Item, int]:
+    item = logic.create_item(body, store())
+    metrics.add_metric(name="ItemCreated", unit=MetricUnit.Count, value=1)
+    logger.info("Item created", item_id=item.item_id)
+    return item, HTTPStatus.CREATED
+
+
+@app.get("/items/<item_id>")
+@tracer.capture_method
+def get_item(item_id: Annotated[str, Path(pattern=ITEM_ID_PATTERN)]) -> Item:
+    item = logic.get_item(item_id, store())
+    if item is None:
+        raise NotFoundError(f"Item {item_id} not found")
+    return item
+
+
+def error_response(status: HTTPStatus, message: str, errors: list[ErrorDetail] | None = None) -> Response[str]:
+    body = ErrorResponse(message=message, request_id=app.lambda_context.aws_request_id, errors=errors or [])
+    return Response(
+        status_code=status, content_type=content_types.APPLICATION_JSON, body=body.model_dump_json(exclude_none=True)
+    )
+
+
+@app.exception_handler(RequestValidationError)
+def reject_invalid_request(error: RequestValidationError) -> Response[str]:
+    details = [
+        ErrorDetail(location=".".join(str(part) for part in item.get("loc", ())), message=str(item.get("msg", "")))
+        for item in error.errors()
+    ]
+    metrics.add_metric(name="ValidationFailed", unit=MetricUnit.Count, value=1)
+    logger.info("Request rejected", errors=[detail.model_dump() for detail in details])
+    if any(item.get("type") == "json_invalid" for item in error.errors()):
+        return error_response(HTTPStatus.BAD_REQUEST, "Request body is not valid JSON")
+    return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, "Request does not match the schema", details)
+
+
+@app.exception_handler(NotFoundError)
+def not_found(error: NotFoundError) -> Response[str]:
+    return error_response(HTTPStatus.NOT_FOUND, error.msg or "Not found")
+
+
+@app.exception_handler(ResponseValidationError)
+def reject_invalid_response(error: ResponseValidationError) -> Response[str]:
+    metrics.add_metric(name="ResponseValidationFailed", unit=MetricUnit.Count, value=1)
+    logger.error("Response broke its model", errors=[item.get("type") for item in error.errors()])
+    return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, "Internal server error")
+
+
+@app.exception_handler(Exception)
+def fail_closed(error: Exception) -> Response[str]:
+    metrics.add_metric(name="ProcessingFailed", unit=MetricUnit.Count, value=1)
+    logger.exception("Unhandled error")
+    return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, "Internal server error")
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

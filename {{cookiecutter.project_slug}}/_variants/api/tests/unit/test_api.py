@@ -1,0 +1,159 @@
+"""The API handler invoked in-process with the sample events in events/."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from {{ cookiecutter.package_name }} import api, repository, settings
+from {{ cookiecutter.package_name }}.models import Item
+from tests.conftest import FakeLambdaContext, load_event
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches(table: Any) -> Iterator[None]:
+    """Clients and settings are cached per process; each test gets the moto-backed ones."""
+    for cached in (api.store, repository.dynamodb_client, settings.settings):
+        cached.cache_clear()
+    yield
+    for cached in (api.store, repository.dynamodb_client, settings.settings):
+        cached.cache_clear()
+
+
+def invoke(event: dict[str, Any], context: FakeLambdaContext) -> tuple[int, dict[str, Any]]:
+    response = api.handler(event, context)
+    assert response["multiValueHeaders"]["Content-Type"] == ["application/json"]
+    return response["statusCode"], json.loads(response["body"])
+
+
+def with_body(body: str | None) -> dict[str, Any]:
+    event = load_event("create_item.json")
+    event["body"] = body
+    return event
+
+
+def test_create_then_get_item(lambda_context: FakeLambdaContext) -> None:
+    status, created = invoke(load_event("create_item.json"), lambda_context)
+    assert status == 201
+    assert created["name"] == "Widget"
+    assert created["quantity"] == 3
+
+    event = load_event("get_item.json")
+    event["path"] = f"/items/{created['item_id']}"
+    event["pathParameters"] = {"item_id": created["item_id"]}
+    status, fetched = invoke(event, lambda_context)
+    assert status == 200
+    assert fetched == created
+
+
+def test_missing_item_is_404(lambda_context: FakeLambdaContext) -> None:
+    status, body = invoke(load_event("get_item.json"), lambda_context)
+    assert status == 404
+    assert body["message"] == "Item 0123456789abcdef0123456789abcdef not found"
+
+
+def test_unknown_route_is_404(lambda_context: FakeLambdaContext) -> None:
+    status, body = invoke(load_event("unknown_route.json"), lambda_context)
+    assert status == 404
+    assert body["message"] == "Not found"
+
+
+def test_malformed_json_is_400(lambda_context: FakeLambdaContext) -> None:
+    status, body = invoke(load_event("create_item_malformed_json.json"), lambda_context)
+    assert status == 400
+    assert body == {"message": "Request body is not valid JSON", "request_id": lambda_context.aws_request_id, "errors": []}
+
+
+@pytest.mark.parametrize(
+    ("event_name", "location"),
+    [
+        ("create_item_missing_field.json", "body.quantity"),
+        ("create_item_wrong_type.json", "body.quantity"),
+    ],
+)
+def test_schema_violation_is_422_naming_the_field(
+    event_name: str, location: str, lambda_context: FakeLambdaContext
+) -> None:
+    status, body = invoke(load_event(event_name), lambda_context)
+    assert status == 422
+    assert body["message"] == "Request does not match the schema"
+    assert [error["location"] for error in body["errors"]] == [location]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        None,
+        "",
+        "[]",
+        '"just a string"',
+        '{"name": "", "quantity": 1}',
+        '{"name": "x", "quantity": -1}',
+        '{"name": "x", "quantity": 1.5}',
+        '{"name": "x", "quantity": "1"}',
+        '{"name": "x", "quantity": 1, "admin": true}',
+        json.dumps({"name": "x" * 101, "quantity": 1}),
+        json.dumps({"name": "line\nbreak", "quantity": 1}),
+    ],
+)
+def test_invalid_bodies_get_a_4xx_without_internals(body: str | None, lambda_context: FakeLambdaContext) -> None:
+    status, response = invoke(with_body(body), lambda_context)
+    assert status in (400, 422)
+    assert "Traceback" not in json.dumps(response)
+    assert response["request_id"] == lambda_context.aws_request_id
+
+
+def test_invalid_item_id_is_422(lambda_context: FakeLambdaContext) -> None:
+    event = load_event("get_item.json")
+    event["path"] = "/items/NOT-AN-ID"
+    event["pathParameters"] = {"item_id": "NOT-AN-ID"}
+    status, body = invoke(event, lambda_context)
+    assert status == 422
+    assert body["errors"][0]["location"] == "path.item_id"
+
+
+def test_response_breaking_its_model_fails_closed(
+    monkeypatch: pytest.MonkeyPatch, lambda_context: FakeLambdaContext
+) -> None:
+    broken = Item.model_construct(item_id="not-an-id", name="", quantity=-5, created_at="yesterday")
+    monkeypatch.setattr(api.logic, "get_item", lambda item_id, store: broken)
+    status, body = invoke(load_event("get_item.json"), lambda_context)
+    assert status == 500
+    assert body == {"message": "Internal server error", "request_id": lambda_context.aws_request_id, "errors": []}
+
+
+@pytest.fixture
+def log_output() -> Iterator[io.StringIO]:
+    """Where the handler's logger writes during the test."""
+    buffer = io.StringIO()
+    previous = api.logger.registered_handler.setStream(buffer)
+    yield buffer
+    api.logger.registered_handler.setStream(previous)
+
+
+def test_unexpected_error_is_500_without_internals(
+    monkeypatch: pytest.MonkeyPatch, lambda_context: FakeLambdaContext, log_output: io.StringIO
+) -> None:
+    def explode(item_id: str, store: object) -> None:
+        raise RuntimeError("connection string postgres://secret")
+
+    monkeypatch.setattr(api.logic, "get_item", explode)
+    status, body = invoke(load_event("get_item.json"), lambda_context)
+    assert status == 500
+    assert "postgres" not in json.dumps(body)
+    records = [json.loads(line) for line in log_output.getvalue().splitlines()]
+    errors = [record for record in records if record["level"] == "ERROR"]
+    assert [(error["message"], error["correlation_id"]) for error in errors] == [
+        ("Unhandled error", lambda_context.aws_request_id)
+    ]
+
+
+def test_corrupted_stored_item_fails_closed(table: Any, lambda_context: FakeLambdaContext) -> None:
+    table.put_item(TableName="items-test", Item={"pk": {"S": "0123456789abcdef0123456789abcdef"}, "name": {"S": "x"}})
+    status, body = invoke(load_event("get_item.json"), lambda_context)
+    assert status == 500
+    assert body["message"] == "Internal server error"
