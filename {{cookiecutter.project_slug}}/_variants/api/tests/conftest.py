@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import os
-from collections.abc import Iterator
 
 import boto3
 import pytest

@@ -76,7 +76,7 @@ def reject_invalid_request(error: RequestValidationError) -> Response[str]:
 
 @app.exception_handler(NotFoundError)
 def not_found(error: NotFoundError) -> Response[str]:
-    return error_response(HTTPStatus.NOT_FOUND, error.msg or "Not found")
+    return error_response(HTTPStatus.NOT_FOUND, error.msg if isinstance(error.msg, str) and error.msg else "Not found")
 
 
 @app.exception_handler(ResponseValidationError)

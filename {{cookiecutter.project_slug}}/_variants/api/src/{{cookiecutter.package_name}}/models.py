@@ -30,7 +30,8 @@ class CreateItemRequest(BaseModel):
 class Item(BaseModel):
     """An item as stored and as returned by the API."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Revalidate instances too: an Item built without validation must not reach a client.
+    model_config = ConfigDict(extra="forbid", frozen=True, revalidate_instances="always")
 
     item_id: Annotated[str, Field(pattern=ITEM_ID_PATTERN)]
     name: ItemName

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 from collections.abc import Iterator
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, cast
 
 import pytest
 
-from {{ cookiecutter.package_name }} import api, repository, settings
+from {{ cookiecutter.package_name }} import api, logic, repository, settings
 from {{ cookiecutter.package_name }}.models import Item
 from tests.conftest import FakeLambdaContext, load_event
 
@@ -53,7 +55,7 @@ def test_create_then_get_item(lambda_context: FakeLambdaContext) -> None:
 def test_missing_item_is_404(lambda_context: FakeLambdaContext) -> None:
     status, body = invoke(load_event("get_item.json"), lambda_context)
     assert status == 404
-    assert body["message"] == "Item 0123456789abcdef0123456789abcdef not found"
+    assert body["message"] == "Item 00000000000000000000000000000001 not found"
 
 
 def test_unknown_route_is_404(lambda_context: FakeLambdaContext) -> None:
@@ -65,7 +67,11 @@ def test_unknown_route_is_404(lambda_context: FakeLambdaContext) -> None:
 def test_malformed_json_is_400(lambda_context: FakeLambdaContext) -> None:
     status, body = invoke(load_event("create_item_malformed_json.json"), lambda_context)
     assert status == 400
-    assert body == {"message": "Request body is not valid JSON", "request_id": lambda_context.aws_request_id, "errors": []}
+    assert body == {
+        "message": "Request body is not valid JSON",
+        "request_id": lambda_context.aws_request_id,
+        "errors": [],
+    }
 
 
 @pytest.mark.parametrize(
@@ -119,8 +125,8 @@ def test_invalid_item_id_is_422(lambda_context: FakeLambdaContext) -> None:
 def test_response_breaking_its_model_fails_closed(
     monkeypatch: pytest.MonkeyPatch, lambda_context: FakeLambdaContext
 ) -> None:
-    broken = Item.model_construct(item_id="not-an-id", name="", quantity=-5, created_at="yesterday")
-    monkeypatch.setattr(api.logic, "get_item", lambda item_id, store: broken)
+    broken = Item.model_construct(item_id="not-an-id", name="", quantity=-5, created_at=datetime.now(UTC))
+    monkeypatch.setattr(logic, "get_item", lambda item_id, store: broken)
     status, body = invoke(load_event("get_item.json"), lambda_context)
     assert status == 500
     assert body == {"message": "Internal server error", "request_id": lambda_context.aws_request_id, "errors": []}
@@ -130,9 +136,9 @@ def test_response_breaking_its_model_fails_closed(
 def log_output() -> Iterator[io.StringIO]:
     """Where the handler's logger writes during the test."""
     buffer = io.StringIO()
-    previous = api.logger.registered_handler.setStream(buffer)
+    previous = cast(logging.StreamHandler[io.StringIO], api.logger.registered_handler).setStream(buffer)
     yield buffer
-    api.logger.registered_handler.setStream(previous)
+    cast(logging.StreamHandler[Any], api.logger.registered_handler).setStream(previous)
 
 
 def test_unexpected_error_is_500_without_internals(
@@ -141,7 +147,7 @@ def test_unexpected_error_is_500_without_internals(
     def explode(item_id: str, store: object) -> None:
         raise RuntimeError("connection string postgres://secret")
 
-    monkeypatch.setattr(api.logic, "get_item", explode)
+    monkeypatch.setattr(logic, "get_item", explode)
     status, body = invoke(load_event("get_item.json"), lambda_context)
     assert status == 500
     assert "postgres" not in json.dumps(body)
@@ -153,7 +159,7 @@ def test_unexpected_error_is_500_without_internals(
 
 
 def test_corrupted_stored_item_fails_closed(table: Any, lambda_context: FakeLambdaContext) -> None:
-    table.put_item(TableName="items-test", Item={"pk": {"S": "0123456789abcdef0123456789abcdef"}, "name": {"S": "x"}})
+    table.put_item(TableName="items-test", Item={"pk": {"S": "00000000000000000000000000000001"}, "name": {"S": "x"}})
     status, body = invoke(load_event("get_item.json"), lambda_context)
     assert status == 500
     assert body["message"] == "Internal server error"

@@ -1,0 +1,269 @@
+"""Our own security rules, for what checkov and cfn-lint do not see or do not check.
+
+Reads the source template (for suppressions) and the SAM-transformed template (for
+everything else, because SAM Globals, the generated API and roles exist only there).
+Prints one line per finding and exits 1 when there is any.
+
+Usage: python scripts/security_gate.py template.yaml build/template.transformed.json
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from cfnlint.decode import decode_str
+
+Template = dict[str, Any]
+MIN_REASON_LENGTH = 20
+
+# Actions that AWS only grants on Resource "*", with the reason. Nothing else may use "*".
+STAR_RESOURCE_ACTIONS = {
+    "xray:PutTraceSegments": "X-Ray has no resource-level permissions",
+    "xray:PutTelemetryRecords": "X-Ray has no resource-level permissions",
+    "xray:GetSamplingRules": "X-Ray has no resource-level permissions",
+    "xray:GetSamplingTargets": "X-Ray has no resource-level permissions",
+    "cloudwatch:PutMetricData": "CloudWatch metrics have no resource-level permissions",
+}
+POLICY_PROPERTIES = ("PolicyDocument", "AssumeRolePolicyDocument", "KeyPolicy")
+
+
+def resources(template: Template, *types: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    for name, resource in template.get("Resources", {}).items():
+        if resource.get("Type") in types:
+            yield name, resource.get("Properties", {})
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def refers_to(value: Any, name: str) -> bool:
+    """True when a property value mentions resource `name` (Ref, GetAtt or Sub)."""
+    text = json.dumps(value)
+    return any(token in text for token in (f'"Ref": "{name}"', f'"{name}"', f"${{{name}}}", f"${{{name}."))
+
+
+# ---------------------------------------------------------------------------- IAM
+def policy_documents(template: Template) -> Iterator[tuple[str, dict[str, Any]]]:
+    for name, resource in template.get("Resources", {}).items():
+        properties = resource.get("Properties", {})
+        for key in POLICY_PROPERTIES:
+            if isinstance(properties.get(key), dict):
+                yield name, properties[key]
+        for policy in properties.get("Policies", []) if isinstance(properties.get("Policies"), list) else []:
+            if isinstance(policy, dict) and isinstance(policy.get("PolicyDocument"), dict):
+                yield name, policy["PolicyDocument"]
+
+
+def statements(template: Template) -> Iterator[tuple[str, dict[str, Any]]]:
+    for name, document in policy_documents(template):
+        for statement in as_list(document.get("Statement", [])):
+            if isinstance(statement, dict):
+                yield name, statement
+
+
+def star_action_findings(template: Template) -> list[str]:
+    return [
+        f"{name}: IAM statement grants a wildcard action {action!r}"
+        for name, statement in statements(template)
+        if statement.get("Effect") == "Allow"
+        for action in as_list(statement.get("Action", []))
+        if isinstance(action, str) and "*" in action
+    ]
+
+
+def star_resource_findings(template: Template) -> list[str]:
+    findings = []
+    for name, statement in statements(template):
+        if statement.get("Effect") != "Allow" or "*" not in as_list(statement.get("Resource", [])):
+            continue
+        unexplained = [action for action in as_list(statement.get("Action", [])) if action not in STAR_RESOURCE_ACTIONS]
+        if unexplained:
+            findings.append(f"{name}: Resource '*' for {unexplained}; scope it or add the action with a reason")
+    return findings
+
+
+def permission_findings(template: Template) -> list[str]:
+    return [
+        f"{name}: Lambda permission for {properties.get('Principal')} has no SourceArn condition"
+        for name, properties in resources(template, "AWS::Lambda::Permission")
+        if "SourceArn" not in properties
+    ]
+
+
+# ---------------------------------------------------------------------------- functions
+def function_findings(template: Template) -> list[str]:
+    findings = []
+    log_groups = [props for _, props in resources(template, "AWS::Logs::LogGroup") if "RetentionInDays" in props]
+    aliases = [props for _, props in resources(template, "AWS::Lambda::Alias")]
+    for name, properties in resources(template, "AWS::Lambda::Function"):
+        if properties.get("TracingConfig", {}).get("Mode") != "Active":
+            findings.append(f"{name}: function without active X-Ray tracing")
+        if not any(refers_to(group.get("LogGroupName"), name) for group in log_groups):
+            findings.append(f"{name}: function without its own log group with retention")
+        if not any(refers_to(alias.get("FunctionName"), name) for alias in aliases):
+            findings.append(f"{name}: function without an alias (AutoPublishAlias)")
+    return findings
+
+
+# ---------------------------------------------------------------------------- API
+def api_method_findings(template: Template) -> list[str]:
+    findings = []
+    for name, properties in resources(template, "AWS::ApiGateway::RestApi"):
+        for path, methods in properties.get("Body", {}).get("paths", {}).items():
+            for verb, operation in methods.items():
+                schemes = {scheme for requirement in operation.get("security", []) for scheme in requirement}
+                if "api_key" not in schemes:
+                    findings.append(f"{name}: {verb.upper()} {path} does not require an API key")
+                if not schemes - {"api_key"}:
+                    findings.append(f"{name}: {verb.upper()} {path} has no authorizer")
+    return findings
+
+
+# ---------------------------------------------------------------------------- queues and topics
+def denies_insecure_transport(template: Template, policy_type: str, target_key: str, resource_name: str) -> bool:
+    for _, properties in resources(template, policy_type):
+        if not any(refers_to(target, resource_name) for target in as_list(properties.get(target_key, []))):
+            continue
+        for statement in as_list(properties.get("PolicyDocument", {}).get("Statement", [])):
+            condition = json.dumps(statement.get("Condition", {}))
+            if statement.get("Effect") == "Deny" and "aws:SecureTransport" in condition:
+                return True
+    return False
+
+
+def messaging_findings(template: Template) -> list[str]:
+    findings = []
+    for name, properties in resources(template, "AWS::SQS::Queue"):
+        if not (properties.get("KmsMasterKeyId") or properties.get("SqsManagedSseEnabled")):
+            findings.append(f"{name}: queue is not encrypted at rest")
+        if not denies_insecure_transport(template, "AWS::SQS::QueuePolicy", "Queues", name):
+            findings.append(f"{name}: queue policy does not deny non-TLS access")
+    for name, properties in resources(template, "AWS::SNS::Topic"):
+        if not properties.get("KmsMasterKeyId"):
+            findings.append(f"{name}: topic is not encrypted at rest")
+        if not denies_insecure_transport(template, "AWS::SNS::TopicPolicy", "Topics", name):
+            findings.append(f"{name}: topic policy does not deny non-TLS access")
+    return findings
+
+
+# ---------------------------------------------------------------------------- async failure paths
+def mapping_findings(template: Template) -> list[str]:
+    findings = []
+    for name, properties in resources(template, "AWS::Lambda::EventSourceMapping"):
+        is_stream = "dynamodb" in json.dumps(properties.get("EventSourceArn", "")).lower()
+        if is_stream and not properties.get("DestinationConfig", {}).get("OnFailure"):
+            findings.append(f"{name}: stream mapping without an on-failure destination")
+        if "ReportBatchItemFailures" not in properties.get("FunctionResponseTypes", []):
+            findings.append(f"{name}: mapping does not report partial batch failures")
+    return findings
+
+
+def redrive_findings(template: Template) -> list[str]:
+    return [
+        f"{name}: queue without a redrive policy to a dead-letter queue"
+        for name, properties in resources(template, "AWS::SQS::Queue")
+        if not name.endswith(("DeadLetterQueue", "DLQ", "Dlq")) and "RedrivePolicy" not in properties
+    ]
+
+
+def rule_target_findings(template: Template) -> list[str]:
+    return [
+        f"{name}: rule target {target.get('Id')} without a DLQ and a retry policy"
+        for name, properties in resources(template, "AWS::Events::Rule")
+        for target in properties.get("Targets", [])
+        if "DeadLetterConfig" not in target or "RetryPolicy" not in target
+    ]
+
+
+def invoke_config_findings(template: Template) -> list[str]:
+    """Functions invoked asynchronously (S3, EventBridge) need an on-failure destination."""
+    configs = [props for _, props in resources(template, "AWS::Lambda::EventInvokeConfig")]
+    findings = []
+    for name, properties in resources(template, "AWS::Lambda::Permission"):
+        if properties.get("Principal") not in ("s3.amazonaws.com", "events.amazonaws.com"):
+            continue
+        function = json.dumps(properties.get("FunctionName"))
+        covered = any(
+            config.get("DestinationConfig", {}).get("OnFailure")
+            and refers_to(config.get("FunctionName"), function_name)
+            for config in configs
+            for function_name in function_names(function)
+        )
+        if not covered:
+            findings.append(f"{name}: asynchronous invocations without an on-failure destination")
+    return findings
+
+
+def function_names(text: str) -> list[str]:
+    """Logical ids mentioned in a FunctionName value, e.g. Ref ApiFunctionAliaslive -> ApiFunction."""
+    value = json.loads(text)
+    reference = value.get("Ref", "") if isinstance(value, dict) else ""
+    names = [reference, reference.split("Alias")[0]] if reference else []
+    return [name for name in names if name]
+
+
+# ---------------------------------------------------------------------------- suppressions
+def suppression_findings(source: Template) -> list[str]:
+    findings = []
+    for name, resource in source.get("Resources", {}).items():
+        for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", []):
+            if len(str(skip.get("comment", "")).strip()) < MIN_REASON_LENGTH:
+                findings.append(f"{name}: checkov suppression {skip.get('id')} has no written reason")
+        ignored = resource.get("Metadata", {}).get("cfn-lint", {}).get("config", {}).get("ignore_checks", [])
+        reasons = resource.get("Metadata", {}).get("cfn-lint", {}).get("reasons", {})
+        findings += [
+            f"{name}: cfn-lint suppression {rule} has no written reason (Metadata.cfn-lint.reasons.{rule})"
+            for rule in ignored
+            if len(str(reasons.get(rule, "")).strip()) < MIN_REASON_LENGTH
+        ]
+    return findings
+
+
+TRANSFORMED_CHECKS: list[Callable[[Template], list[str]]] = [
+    star_action_findings,
+    star_resource_findings,
+    permission_findings,
+    function_findings,
+    api_method_findings,
+    messaging_findings,
+    mapping_findings,
+    redrive_findings,
+    rule_target_findings,
+    invoke_config_findings,
+]
+
+
+def findings_for(source: Template, transformed: Template) -> list[str]:
+    findings = suppression_findings(source)
+    for check in TRANSFORMED_CHECKS:
+        findings += check(transformed)
+    return findings
+
+
+def load_source(path: Path) -> Template:
+    template, matches = decode_str(path.read_text())
+    if matches or template is None:
+        raise SystemExit(f"{path}: cannot parse: {matches}")
+    plain: Template = json.loads(json.dumps(template))
+    return plain
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 3:
+        print(__doc__.strip().splitlines()[-1], file=sys.stderr)
+        return 2
+    findings = findings_for(load_source(Path(argv[1])), json.loads(Path(argv[2]).read_text()))
+    for finding in findings:
+        print(f"security-gate: {finding}")
+    if not findings:
+        print(f"security-gate: {len(TRANSFORMED_CHECKS) + 1} rule sets, no findings")
+    return 1 if findings else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
