@@ -11,6 +11,7 @@ import json
 import keyword
 import re
 import sys
+from collections.abc import Callable
 
 ANSWERS: dict[str, str] = json.loads(
     r"""{{ {
@@ -24,6 +25,11 @@ ANSWERS: dict[str, str] = json.loads(
         "python_runtime": cookiecutter.python_runtime,
         "architecture": cookiecutter.architecture,
         "api_auth": cookiecutter.api_auth,
+        "api_endpoint": cookiecutter.api_endpoint,
+        "waf": cookiecutter.waf,
+        "vpc": cookiecutter.vpc,
+        "kms": cookiecutter.kms,
+        "code_signing": cookiecutter.code_signing,
         "dependency_bot": cookiecutter.dependency_bot,
         "ci": cookiecutter.ci,
     } | tojson }}"""
@@ -75,14 +81,29 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "python_runtime": ("python3.14", "python3.13", "python3.12"),
     "architecture": ("arm64", "x86_64"),
     "api_auth": ("cognito", "iam"),
+    "api_endpoint": ("regional", "private"),
+    "waf": ("no", "yes"),
+    "vpc": ("no", "yes"),
+    "kms": ("aws-managed", "customer-managed"),
+    "code_signing": ("no", "yes"),
     "dependency_bot": ("dependabot", "renovate"),
     "ci": ("github", "none"),
 }
 
-# Choices that exist in cookiecutter.json but are not built yet.
-NOT_YET_AVAILABLE: dict[str, tuple[str, ...]] = {
-    "event_source": ("s3", "eventbridge", "sqs", "dynamodb"),
+# Choices that exist in cookiecutter.json but are not built yet, one per line.
+NOT_YET_AVAILABLE: set[tuple[str, str]] = {
+    ("event_source", "s3"),
+    ("event_source", "eventbridge"),
+    ("event_source", "sqs"),
+    ("event_source", "dynamodb"),
 }
+
+# (answer, value, requirement, message): the value only fits when requirement(answers) holds.
+API_ONLY = "only applies to event_source 'api'"
+COMBINATIONS: list[tuple[str, str, Callable[[dict[str, str]], bool], str]] = [
+    ("waf", "yes", lambda answers: answers["event_source"] == "api", f"{API_ONLY}; use 'no'"),
+    ("api_endpoint", "private", lambda answers: answers["event_source"] == "api", f"{API_ONLY}; use 'regional'"),
+]
 
 
 def pattern_errors(answers: dict[str, str]) -> list[str]:
@@ -99,10 +120,18 @@ def choice_errors(answers: dict[str, str]) -> list[str]:
         value = answers[name]
         if value not in allowed:
             errors.append(f"{name}: {value!r} is not a choice; use one of {', '.join(allowed)}")
-        elif value in NOT_YET_AVAILABLE.get(name, ()):
-            available = [choice for choice in allowed if choice not in NOT_YET_AVAILABLE[name]]
+        elif (name, value) in NOT_YET_AVAILABLE:
+            available = [choice for choice in allowed if (name, choice) not in NOT_YET_AVAILABLE]
             errors.append(f"{name}: {value!r} is not available yet; use one of {', '.join(available)}")
     return errors
+
+
+def combination_errors(answers: dict[str, str]) -> list[str]:
+    return [
+        f"{name}: {value!r} {message}"
+        for name, value, requirement, message in COMBINATIONS
+        if answers[name] == value and not requirement(answers)
+    ]
 
 
 def package_name_errors(answers: dict[str, str]) -> list[str]:
@@ -116,6 +145,8 @@ def package_name_errors(answers: dict[str, str]) -> list[str]:
 
 def errors_in(answers: dict[str, str]) -> list[str]:
     errors = pattern_errors(answers) + choice_errors(answers)
+    if not errors:
+        errors += combination_errors(answers)
     if not any(error.startswith("package_name:") for error in errors):
         errors += package_name_errors(answers)
     return errors
