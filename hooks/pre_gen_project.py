@@ -84,7 +84,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "api_endpoint": ("regional", "private"),
     "waf": ("no", "yes"),
     "vpc": ("no", "yes"),
-    "kms": ("aws-managed", "customer-managed"),
+    "kms": ("customer-managed", "aws-managed"),
     "code_signing": ("no", "yes"),
     "dependency_bot": ("dependabot", "renovate"),
     "ci": ("github", "none"),
