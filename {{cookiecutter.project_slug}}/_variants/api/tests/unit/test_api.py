@@ -13,6 +13,7 @@ import pytest
 
 from {{ cookiecutter.package_name }} import api, logic, repository, settings
 from {{ cookiecutter.package_name }}.models import Item
+
 from tests.conftest import FakeLambdaContext, load_event
 
 
