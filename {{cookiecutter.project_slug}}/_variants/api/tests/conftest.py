@@ -15,6 +15,7 @@ from moto import mock_aws
 
 EVENTS = Path(__file__).parent.parent / "events"
 TABLE_NAME = "items-test"
+SIGNING_KEY = "k" * 48  # pragma: allowlist secret - a test value, emulated Secrets Manager only
 
 # Set before any handler module is imported: Powertools reads them at import time.
 TEST_ENVIRONMENT = {
@@ -23,6 +24,8 @@ TEST_ENVIRONMENT = {
     "AWS_SESSION_TOKEN": "testing",
     "AWS_DEFAULT_REGION": "eu-west-1",
     "TABLE_NAME": TABLE_NAME,
+    # An ARN, not a secret; the fixtures replace it with the emulated secret's ARN.
+    "SIGNING_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:signing",  # pragma: allowlist secret
     "POWERTOOLS_SERVICE_NAME": "{{ cookiecutter.project_slug }}",
     "POWERTOOLS_METRICS_NAMESPACE": "{{ cookiecutter.project_slug }}",
     "POWERTOOLS_TRACE_DISABLED": "true",
@@ -54,7 +57,8 @@ def lambda_context() -> FakeLambdaContext:
 
 
 @pytest.fixture
-def table() -> Iterator[Any]:
+def table(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The items table and the signing secret, emulated by moto."""
     with mock_aws():
         client = boto3.client("dynamodb")
         client.create_table(
@@ -63,6 +67,8 @@ def table() -> Iterator[Any]:
             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
             BillingMode="PAY_PER_REQUEST",
         )
+        secret = boto3.client("secretsmanager").create_secret(Name="signing-key", SecretString=SIGNING_KEY)
+        monkeypatch.setenv("SIGNING_SECRET_ARN", secret["ARN"])
         yield client
 
 

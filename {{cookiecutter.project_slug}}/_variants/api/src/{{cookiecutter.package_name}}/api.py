@@ -17,7 +17,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from . import logic
+from . import logic, signing
 from .models import ITEM_ID_PATTERN, CreateItemRequest, ErrorDetail, ErrorResponse, Item
 from .repository import ItemRepository
 from .settings import settings
@@ -39,7 +39,7 @@ def store() -> ItemRepository:
 @app.post("/items")
 @tracer.capture_method
 def create_item(body: CreateItemRequest) -> tuple[Item, int]:
-    item = logic.create_item(body, store())
+    item = logic.create_item(body, store(), sign=signing.signature_for)
     metrics.add_metric(name="ItemCreated", unit=MetricUnit.Count, value=1)
     logger.info("Item created", item_id=item.item_id)
     return item, HTTPStatus.CREATED

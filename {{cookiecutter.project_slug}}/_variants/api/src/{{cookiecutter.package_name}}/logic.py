@@ -19,10 +19,14 @@ class ItemStore(Protocol):
 def create_item(
     request: CreateItemRequest,
     store: ItemStore,
+    sign: Callable[[str], str],
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
 ) -> Item:
-    item = Item(item_id=new_id(), name=request.name, quantity=request.quantity, created_at=now())
+    item_id = new_id()
+    item = Item(
+        item_id=item_id, name=request.name, quantity=request.quantity, created_at=now(), signature=sign(item_id)
+    )
     store.put(item)
     return item
 

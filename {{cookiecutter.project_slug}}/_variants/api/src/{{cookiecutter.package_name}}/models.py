@@ -13,6 +13,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 ITEM_ID_PATTERN = r"^[0-9a-f]{32}$"
+SIGNATURE_PATTERN = r"^[0-9a-f]{64}$"
 
 ItemName = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f]+$")]
 Quantity = Annotated[int, Field(ge=0, le=1_000_000, strict=True)]
@@ -37,6 +38,7 @@ class Item(BaseModel):
     name: ItemName
     quantity: Quantity
     created_at: datetime
+    signature: Annotated[str, Field(pattern=SIGNATURE_PATTERN, description="HMAC-SHA256 of item_id")]
 
 
 class ErrorDetail(BaseModel):

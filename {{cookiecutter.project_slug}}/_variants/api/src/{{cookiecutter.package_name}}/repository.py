@@ -36,6 +36,7 @@ class ItemRepository:
                 "name": {"S": item.name},
                 "quantity": {"N": str(item.quantity)},
                 "created_at": {"S": item.created_at.isoformat()},
+                "signature": {"S": item.signature},
             },
             ConditionExpression="attribute_not_exists(pk)",
         )
@@ -51,5 +52,6 @@ class ItemRepository:
                 "name": stored["name"]["S"],
                 "quantity": int(stored["quantity"]["N"]),
                 "created_at": stored["created_at"]["S"],
+                "signature": stored["signature"]["S"],
             }
         )

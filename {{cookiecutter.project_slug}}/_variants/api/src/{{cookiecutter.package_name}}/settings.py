@@ -12,8 +12,12 @@ from pydantic import BaseModel, Field
 
 class Settings(BaseModel):
     table_name: str = Field(min_length=3, max_length=255)
+    # The ARN of the secret, not the secret: the value is fetched at run time (signing.py).
+    signing_secret_arn: str = Field(pattern=r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$")
 
 
 @cache
 def settings() -> Settings:
-    return Settings(table_name=os.environ.get("TABLE_NAME", ""))
+    return Settings(
+        table_name=os.environ.get("TABLE_NAME", ""), signing_secret_arn=os.environ.get("SIGNING_SECRET_ARN", "")
+    )

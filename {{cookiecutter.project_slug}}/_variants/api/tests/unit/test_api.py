@@ -9,22 +9,26 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, cast
 
+import boto3
 import pytest
+from aws_lambda_powertools.utilities import parameters
 
-from {{ cookiecutter.package_name }} import api, logic, repository, settings
+from {{ cookiecutter.package_name }} import api, logic, repository, settings, signing
 from {{ cookiecutter.package_name }}.models import Item
 
-from tests.conftest import FakeLambdaContext, load_event
+from tests.conftest import SIGNING_KEY, FakeLambdaContext, load_event
 
 
 @pytest.fixture(autouse=True)
 def fresh_caches(table: Any) -> Iterator[None]:
-    """Clients and settings are cached per process; each test gets the moto-backed ones."""
+    """Clients, settings and secrets are cached per process; each test gets the moto-backed ones."""
     for cached in (api.store, repository.dynamodb_client, settings.settings):
         cached.cache_clear()
+    parameters.clear_caches()  # type: ignore[no-untyped-call]
     yield
     for cached in (api.store, repository.dynamodb_client, settings.settings):
         cached.cache_clear()
+    parameters.clear_caches()  # type: ignore[no-untyped-call]
 
 
 def invoke(event: dict[str, Any], context: FakeLambdaContext) -> tuple[int, dict[str, Any]]:
@@ -44,6 +48,7 @@ def test_create_then_get_item(lambda_context: FakeLambdaContext) -> None:
     assert status == 201
     assert created["name"] == "Widget"
     assert created["quantity"] == 3
+    assert created["signature"] == signing.sign(created["item_id"], SIGNING_KEY)
 
     event = load_event("get_item.json")
     event["path"] = f"/items/{created['item_id']}"
@@ -126,7 +131,9 @@ def test_invalid_item_id_is_422(lambda_context: FakeLambdaContext) -> None:
 def test_response_breaking_its_model_fails_closed(
     monkeypatch: pytest.MonkeyPatch, lambda_context: FakeLambdaContext
 ) -> None:
-    broken = Item.model_construct(item_id="not-an-id", name="", quantity=-5, created_at=datetime.now(UTC))
+    broken = Item.model_construct(
+        item_id="not-an-id", name="", quantity=-5, created_at=datetime.now(UTC), signature="unsigned"
+    )
     monkeypatch.setattr(logic, "get_item", lambda item_id, store: broken)
     status, body = invoke(load_event("get_item.json"), lambda_context)
     assert status == 500
@@ -162,5 +169,24 @@ def test_unexpected_error_is_500_without_internals(
 def test_corrupted_stored_item_fails_closed(table: Any, lambda_context: FakeLambdaContext) -> None:
     table.put_item(TableName="items-test", Item={"pk": {"S": "00000000000000000000000000000001"}, "name": {"S": "x"}})
     status, body = invoke(load_event("get_item.json"), lambda_context)
+    assert status == 500
+    assert body["message"] == "Internal server error"
+
+
+def test_secret_too_short_to_sign_with_fails_closed(
+    monkeypatch: pytest.MonkeyPatch, lambda_context: FakeLambdaContext
+) -> None:
+    weak = boto3.client("secretsmanager").create_secret(Name="weak-key", SecretString="short")
+    monkeypatch.setenv("SIGNING_SECRET_ARN", weak["ARN"])
+    settings.settings.cache_clear()
+    status, body = invoke(load_event("create_item.json"), lambda_context)
+    assert status == 500
+    assert "short" not in json.dumps(body)
+
+
+def test_missing_configuration_fails_closed(monkeypatch: pytest.MonkeyPatch, lambda_context: FakeLambdaContext) -> None:
+    monkeypatch.setenv("SIGNING_SECRET_ARN", "not-an-arn")
+    settings.settings.cache_clear()
+    status, body = invoke(load_event("create_item.json"), lambda_context)
     assert status == 500
     assert body["message"] == "Internal server error"
