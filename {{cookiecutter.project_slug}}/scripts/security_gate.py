@@ -166,7 +166,8 @@ def messaging_findings(template: Template) -> list[str]:
 def mapping_findings(template: Template) -> list[str]:
     findings = []
     for name, properties in resources(template, "AWS::Lambda::EventSourceMapping"):
-        is_stream = "dynamodb" in json.dumps(properties.get("EventSourceArn", "")).lower()
+        source = json.dumps(properties.get("EventSourceArn", "")).lower()
+        is_stream = any(marker in source for marker in ("streamarn", "dynamodb", "kinesis"))
         if is_stream and not properties.get("DestinationConfig", {}).get("OnFailure"):
             findings.append(f"{name}: stream mapping without an on-failure destination")
         if "ReportBatchItemFailures" not in properties.get("FunctionResponseTypes", []):

@@ -1,0 +1,161 @@
+"""The security gate's rules, each shown to fire on a template that breaks it and to stay
+quiet on one that does not. `make gate` runs the same rules on this project's template."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from scripts import security_gate as gate
+
+ROLE = "AWS::IAM::Role"
+
+
+def policy(*statements: dict[str, Any]) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def with_resources(**resources: dict[str, Any]) -> dict[str, Any]:
+    return {"Resources": resources}
+
+
+def role(*statements: dict[str, Any]) -> dict[str, Any]:
+    return {"Type": ROLE, "Properties": {"Policies": [{"PolicyName": "p", "PolicyDocument": policy(*statements)}]}}
+
+
+def allow(action: Any, resource: Any) -> dict[str, Any]:
+    return {"Effect": "Allow", "Action": action, "Resource": resource}
+
+
+def complete_function() -> dict[str, Any]:
+    return with_resources(
+        Fn={"Type": "AWS::Lambda::Function", "Properties": {"TracingConfig": {"Mode": "Active"}}},
+        FnLogGroup={
+            "Type": "AWS::Logs::LogGroup",
+            "Properties": {"LogGroupName": {"Fn::Sub": "/aws/lambda/${Fn}"}, "RetentionInDays": 365},
+        },
+        FnAlias={"Type": "AWS::Lambda::Alias", "Properties": {"FunctionName": {"Ref": "Fn"}}},
+    )
+
+
+@pytest.mark.parametrize("action", ["*", "s3:*", "dynamodb:Get*", ["logs:PutLogEvents", "sqs:*"]])
+def test_wildcard_actions_are_findings(action: Any) -> None:
+    assert gate.star_action_findings(with_resources(R=role(allow(action, "arn:aws:s3:::b/*"))))
+
+
+def test_star_resource_needs_a_listed_reason() -> None:
+    assert gate.star_resource_findings(with_resources(R=role(allow("s3:GetObject", "*"))))
+    assert not gate.star_resource_findings(with_resources(R=role(allow("xray:PutTraceSegments", "*"))))
+
+
+def test_key_policies_may_use_star_resource() -> None:
+    key = {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": policy(allow("kms:Decrypt", "*"))}}
+    assert not gate.star_resource_findings(with_resources(Key=key))
+
+
+def test_permissions_need_a_source_arn() -> None:
+    bare = {"Type": "AWS::Lambda::Permission", "Properties": {"Principal": "s3.amazonaws.com"}}
+    scoped = {"Type": "AWS::Lambda::Permission", "Properties": {"Principal": "s3.amazonaws.com", "SourceArn": "a"}}
+    assert gate.permission_findings(with_resources(P=bare))
+    assert not gate.permission_findings(with_resources(P=scoped))
+
+
+def test_a_complete_function_passes() -> None:
+    assert gate.function_findings(complete_function()) == []
+
+
+@pytest.mark.parametrize("missing", ["FnLogGroup", "FnAlias"])
+def test_a_function_without_log_group_or_alias_fails(missing: str) -> None:
+    template = complete_function()
+    del template["Resources"][missing]
+    assert gate.function_findings(template)
+
+
+def test_a_function_without_tracing_fails() -> None:
+    template = complete_function()
+    template["Resources"]["Fn"]["Properties"] = {}
+    assert gate.function_findings(template) == ["Fn: function without active X-Ray tracing"]
+
+
+def test_api_methods_need_an_authorizer_and_an_api_key() -> None:
+    def api(security: list[dict[str, list[str]]]) -> dict[str, Any]:
+        body = {"paths": {"/items": {"post": {"security": security}}}}
+        return with_resources(Api={"Type": "AWS::ApiGateway::RestApi", "Properties": {"Body": body}})
+
+    assert len(gate.api_method_findings(api([]))) == 2
+    assert gate.api_method_findings(api([{"api_key": []}])) == ["Api: POST /items has no authorizer"]
+    assert gate.api_method_findings(api([{"CognitoAuthorizer": []}, {"api_key": []}])) == []
+
+
+def tls_policy(kind: str, target_key: str, target: str) -> dict[str, Any]:
+    deny = {"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+    return {"Type": kind, "Properties": {target_key: [{"Ref": target}], "PolicyDocument": policy(deny)}}
+
+
+def test_queues_must_be_encrypted_and_tls_only() -> None:
+    queue: dict[str, Any] = {"Type": "AWS::SQS::Queue", "Properties": {}}
+    assert len(gate.messaging_findings(with_resources(Q=queue))) == 2
+    queue["Properties"]["KmsMasterKeyId"] = "alias/aws/sqs"
+    secured = with_resources(Q=queue, QP=tls_policy("AWS::SQS::QueuePolicy", "Queues", "Q"))
+    assert gate.messaging_findings(secured) == []
+
+
+def test_topic_encryption_skip_needs_the_gate_metadata() -> None:
+    topic: dict[str, Any] = {"Type": "AWS::SNS::Topic", "Properties": {}}
+    template = with_resources(T=topic, TP=tls_policy("AWS::SNS::TopicPolicy", "Topics", "T"))
+    assert gate.messaging_findings(template) == ["T: topic is not encrypted at rest"]
+    topic["Metadata"] = {"security-gate": {"skip": [{"id": "topic-encryption", "comment": "x" * 30}]}}
+    assert gate.messaging_findings(template) == []
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        {"checkov": {"skip": [{"id": "CKV_AWS_1"}]}},
+        {"checkov": {"skip": [{"id": "CKV_AWS_1", "comment": "because"}]}},
+        {"security-gate": {"skip": [{"id": "topic-encryption", "comment": ""}]}},
+        {"cfn-lint": {"config": {"ignore_checks": ["W1001"]}}},
+    ],
+)
+def test_suppressions_without_a_written_reason_are_findings(metadata: dict[str, Any]) -> None:
+    assert gate.suppression_findings(with_resources(R={"Type": "AWS::SNS::Topic", "Metadata": metadata}))
+
+
+def test_suppressions_with_a_reason_pass() -> None:
+    metadata = {"checkov": {"skip": [{"id": "CKV_AWS_1", "comment": "a reason that explains the choice"}]}}
+    assert gate.suppression_findings(with_resources(R={"Type": "AWS::SNS::Topic", "Metadata": metadata})) == []
+
+
+def test_poll_based_mappings_report_batch_failures_and_streams_have_on_failure() -> None:
+    stream = {"EventSourceArn": {"Fn::GetAtt": ["Table", "StreamArn"]}, "FunctionResponseTypes": []}
+    findings = gate.mapping_findings(
+        with_resources(M={"Type": "AWS::Lambda::EventSourceMapping", "Properties": stream})
+    )
+    assert len(findings) == 2
+
+
+def test_queues_need_a_redrive_policy_unless_they_are_the_dead_letter_queue() -> None:
+    template = with_resources(
+        Q={"Type": "AWS::SQS::Queue", "Properties": {}},
+        QDeadLetterQueue={"Type": "AWS::SQS::Queue", "Properties": {}},
+    )
+    assert gate.redrive_findings(template) == ["Q: queue without a redrive policy to a dead-letter queue"]
+
+
+def test_rule_targets_need_a_dlq_and_a_retry_policy() -> None:
+    rule = {"Type": "AWS::Events::Rule", "Properties": {"Targets": [{"Id": "Fn", "Arn": "a"}]}}
+    assert gate.rule_target_findings(with_resources(R=rule))
+
+
+def test_async_invoked_functions_need_an_on_failure_destination() -> None:
+    permission = {
+        "Type": "AWS::Lambda::Permission",
+        "Properties": {"Principal": "events.amazonaws.com", "FunctionName": {"Ref": "FnAliaslive"}, "SourceArn": "a"},
+    }
+    config = {
+        "Type": "AWS::Lambda::EventInvokeConfig",
+        "Properties": {"FunctionName": {"Ref": "Fn"}, "DestinationConfig": {"OnFailure": {"Destination": "q"}}},
+    }
+    assert gate.invoke_config_findings(with_resources(P=permission))
+    assert gate.invoke_config_findings(with_resources(P=permission, C=config)) == []
