@@ -94,7 +94,6 @@ CHOICES: dict[str, tuple[str, ...]] = {
 NOT_YET_AVAILABLE: set[tuple[str, str]] = {
     ("event_source", "s3"),
     ("event_source", "eventbridge"),
-    ("event_source", "sqs"),
     ("event_source", "dynamodb"),
 }
 

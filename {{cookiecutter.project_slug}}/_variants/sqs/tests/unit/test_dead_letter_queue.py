@@ -1,0 +1,110 @@
+"""A message the function keeps failing ends on the dead-letter queue, wired as template.yaml says.
+
+moto plays SQS (redrive after maxReceiveCount receives) and this test plays the Lambda
+poller: receive a batch, invoke the handler, delete every message it did not report.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from cfnlint.decode import decode_str
+
+from {{ cookiecutter.package_name }} import handler, repository, settings
+from {{ cookiecutter.package_name }}.models import MESSAGE_TYPE
+
+from tests.conftest import ROOT, FakeLambdaContext, order
+
+LAMBDA_RECORD_ATTRIBUTES = ("ApproximateReceiveCount", "SentTimestamp", "SenderId", "ApproximateFirstReceiveTimestamp")
+
+
+def template() -> dict[str, Any]:
+    parsed, matches = decode_str((ROOT / "template.yaml").read_text(encoding="utf-8"))
+    assert not matches, matches
+    plain: dict[str, Any] = json.loads(json.dumps(parsed))
+    return plain
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches(dynamodb: Any) -> Iterator[None]:
+    cached = (handler.orders, handler.accept_once, repository.dynamodb_client, settings.settings)
+    for function in cached:
+        function.cache_clear()
+    yield
+    for function in cached:
+        function.cache_clear()
+
+
+def test_template_redrives_the_orders_queue_to_its_dead_letter_queue() -> None:
+    resources = template()["Resources"]
+    redrive = resources["OrdersQueue"]["Properties"]["RedrivePolicy"]
+    assert redrive == {
+        "deadLetterTargetArn": {"Fn::GetAtt": ["OrdersDeadLetterQueue", "Arn"]},
+        "maxReceiveCount": {"Ref": "MaxReceiveCount"},
+    }
+    source = resources["OrdersFunction"]["Properties"]["Events"]["Orders"]
+    assert source["Type"] == "SQS"
+    assert source["Properties"]["Queue"] == {"Fn::GetAtt": ["OrdersQueue", "Arn"]}
+    assert source["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_template_filter_admits_exactly_the_message_type_the_code_accepts() -> None:
+    source = template()["Resources"]["OrdersFunction"]["Properties"]["Events"]["Orders"]["Properties"]
+    patterns = [json.loads(entry["Pattern"]) for entry in source["FilterCriteria"]["Filters"]]
+    assert patterns == [{"body": {"type": [MESSAGE_TYPE]}}]
+
+
+def lambda_records(messages: list[dict[str, Any]], queue_arn: str) -> list[dict[str, Any]]:
+    """Received messages in the shape the Lambda poller hands them to the function."""
+    return [
+        {
+            "messageId": message["MessageId"],
+            "receiptHandle": message["ReceiptHandle"],
+            "body": message["Body"],
+            "attributes": {name: message["Attributes"][name] for name in LAMBDA_RECORD_ATTRIBUTES},
+            "messageAttributes": {},
+            "md5OfBody": message["MD5OfBody"],
+            "eventSource": "aws:sqs",
+            "eventSourceARN": queue_arn,
+            "awsRegion": "eu-west-1",
+        }
+        for message in messages
+    ]
+
+
+def test_poison_message_lands_on_the_dead_letter_queue(lambda_context: FakeLambdaContext) -> None:
+    max_receive_count = int(template()["Parameters"]["MaxReceiveCount"]["Default"])
+    sqs = boto3.client("sqs")
+    dlq_url = sqs.create_queue(QueueName="orders-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(max_receive_count)}
+    queue_url = sqs.create_queue(QueueName="orders", Attributes={"RedrivePolicy": json.dumps(redrive)})["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+    negative = [{"sku": "WIDGET-BLUE", "quantity": -1, "unit_price_cents": 1}]
+    poison = json.dumps(order("ord-20260101P0001", lines=negative))
+    sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(order("ord-20260101G0001")))
+    sqs.send_message(QueueUrl=queue_url, MessageBody=poison)
+
+    invocations = 0
+    while messages := sqs.receive_message(
+        QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=0, AttributeNames=["All"]
+    ).get("Messages", []):
+        invocations += 1
+        assert invocations <= max_receive_count, "the poison message was never moved to the dead-letter queue"
+        response = handler.handler({"Records": lambda_records(messages, queue_arn)}, lambda_context)
+        failed = {failure["itemIdentifier"] for failure in response["batchItemFailures"]}
+        for message in messages:
+            if message["MessageId"] not in failed:  # what the Lambda poller does with successes
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+    assert invocations == max_receive_count
+    dead = sqs.receive_message(QueueUrl=dlq_url, MaxNumberOfMessages=10).get("Messages", [])
+    assert [message["Body"] for message in dead] == [poison]
+    table = boto3.client("dynamodb")
+    stored = table.scan(TableName="orders-test")["Items"]
+    assert [item["pk"]["S"] for item in stored] == ["ord-20260101G0001"]

@@ -1,0 +1,187 @@
+"""The orders handler invoked in-process with the sample events in events/, AWS emulated by moto."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any, cast
+
+import pytest
+
+from {{ cookiecutter.package_name }} import handler, repository, settings
+from {{ cookiecutter.package_name }}.models import AcceptedOrder
+
+from tests.conftest import ORDERS_TABLE, FakeLambdaContext, batch, load_event, order, sqs_record
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches(dynamodb: Any) -> Iterator[None]:
+    """Clients, settings and the idempotency layer are cached per process; each test gets the moto-backed ones."""
+    cached = (handler.orders, handler.accept_once, repository.dynamodb_client, settings.settings)
+    for function in cached:
+        function.cache_clear()
+    yield
+    for function in cached:
+        function.cache_clear()
+
+
+@pytest.fixture
+def stored(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The order ids written to the orders table, in order: the side effect to count."""
+    writes: list[str] = []
+    original = repository.OrderRepository.add
+
+    def counting_add(self: repository.OrderRepository, accepted: AcceptedOrder) -> bool:
+        writes.append(accepted.order_id)
+        return original(self, accepted)
+
+    monkeypatch.setattr(repository.OrderRepository, "add", counting_add)
+    return writes
+
+
+@pytest.fixture
+def log_output() -> Iterator[io.StringIO]:
+    """What the handler's logger writes during the test."""
+    buffer = io.StringIO()
+    previous = cast(logging.StreamHandler[io.StringIO], handler.logger.registered_handler).setStream(buffer)
+    yield buffer
+    cast(logging.StreamHandler[Any], handler.logger.registered_handler).setStream(previous)
+
+
+def invoke(event: dict[str, Any], context: FakeLambdaContext) -> list[str]:
+    """Run the handler; return the message ids it asks Lambda to retry."""
+    response = handler.handler(event, context)
+    assert set(response) == {"batchItemFailures"}
+    return [failure["itemIdentifier"] for failure in response["batchItemFailures"]]
+
+
+def stored_order(dynamodb: Any, order_id: str) -> dict[str, Any] | None:
+    item: dict[str, Any] | None = dynamodb.get_item(TableName=ORDERS_TABLE, Key={"pk": {"S": order_id}}).get("Item")
+    return item
+
+
+def test_valid_order_is_stored_with_its_total(dynamodb: Any, lambda_context: FakeLambdaContext) -> None:
+    assert invoke(load_event("order_placed.json"), lambda_context) == []
+    item = stored_order(dynamodb, "ord-20260101A0001")
+    assert item is not None
+    assert item["total_cents"] == {"N": str(3 * 1250 + 4999)}
+    assert item["customer_id"] == {"S": "cus-C0FFEE0042"}
+    assert [line["M"]["sku"]["S"] for line in item["lines"]["L"]] == ["WIDGET-BLUE", "GADGET-9"]
+
+
+def test_one_invalid_record_is_reported_alone(
+    dynamodb: Any, stored: list[str], lambda_context: FakeLambdaContext
+) -> None:
+    event = load_event("order_batch_mixed.json")
+    assert invoke(event, lambda_context) == [event["Records"][1]["messageId"]]
+    assert stored == ["ord-20260101A0002", "ord-20260101A0004"]
+    assert stored_order(dynamodb, "ord-20260101A0003") is None
+
+
+@pytest.mark.parametrize("name", ["order_missing_field.json", "order_truncated_body.json"])
+def test_invalid_sample_events_are_reported(name: str, stored: list[str], lambda_context: FakeLambdaContext) -> None:
+    event = load_event(name)
+    assert invoke(event, lambda_context) == [record["messageId"] for record in event["Records"]]
+    assert stored == []
+
+
+def test_redelivered_message_is_processed_once(stored: list[str], lambda_context: FakeLambdaContext) -> None:
+    event = load_event("order_placed.json")
+    assert invoke(event, lambda_context) == []
+    assert invoke(event, lambda_context) == []  # SQS delivers at least once
+    assert stored == ["ord-20260101A0001"]
+
+
+def test_same_order_in_two_messages_is_processed_once(stored: list[str], lambda_context: FakeLambdaContext) -> None:
+    body = json.dumps(order("ord-20260101B0001"))
+    assert invoke(batch(sqs_record(body, "m-1"), sqs_record(body, "m-2")), lambda_context) == []
+    assert stored == ["ord-20260101B0001"]
+
+
+def test_order_id_reused_with_another_payload_is_rejected(
+    dynamodb: Any, stored: list[str], lambda_context: FakeLambdaContext, log_output: io.StringIO
+) -> None:
+    original = order("ord-20260101C0001")
+    altered = order("ord-20260101C0001", lines=[{"sku": "WIDGET-BLUE", "quantity": 300, "unit_price_cents": 1}])
+    assert invoke(batch(sqs_record(json.dumps(original), "m-1")), lambda_context) == []
+    assert invoke(batch(sqs_record(json.dumps(altered), "m-2")), lambda_context) == ["m-2"]
+    assert stored == ["ord-20260101C0001"]
+    item = stored_order(dynamodb, "ord-20260101C0001")
+    assert item is not None
+    assert item["total_cents"] == {"N": str(3 * 1250 + 4999)}
+    warnings = [json.loads(line) for line in log_output.getvalue().splitlines()]
+    assert any(entry["message"] == "Order id reused with a different payload" for entry in warnings)
+
+
+def test_order_stored_before_is_not_overwritten(
+    dynamodb: Any, lambda_context: FakeLambdaContext, log_output: io.StringIO
+) -> None:
+    """Past the idempotency window, the conditional write still keeps the first order."""
+    dynamodb.put_item(TableName=ORDERS_TABLE, Item={"pk": {"S": "ord-20260101D0001"}, "total_cents": {"N": "1"}})
+    assert invoke(batch(sqs_record(json.dumps(order("ord-20260101D0001")), "m-1")), lambda_context) == []
+    assert stored_order(dynamodb, "ord-20260101D0001") == {
+        "pk": {"S": "ord-20260101D0001"},
+        "total_cents": {"N": "1"},
+    }
+    messages = [json.loads(line)["message"] for line in log_output.getvalue().splitlines()]
+    assert "Order already stored" in messages
+
+
+def test_rejections_log_field_names_not_content(lambda_context: FakeLambdaContext, log_output: io.StringIO) -> None:
+    delivery_note = "deliver to the back door, code 4711"
+    body = json.dumps(order("ord-20260101E0001", note=delivery_note))
+    assert invoke(batch(sqs_record(body, "m-1")), lambda_context) == ["m-1"]
+    output = log_output.getvalue()
+    assert delivery_note not in output
+    rejected = [json.loads(line) for line in output.splitlines() if "Order message rejected" in line]
+    assert [(entry["message_id"], entry["invalid_fields"]) for entry in rejected] == [("m-1", ["body.note"])]
+
+
+def test_a_broken_table_fails_only_that_record_and_is_counted(
+    dynamodb: Any, lambda_context: FakeLambdaContext, log_output: io.StringIO
+) -> None:
+    dynamodb.delete_table(TableName=ORDERS_TABLE)
+    assert invoke(load_event("order_placed.json"), lambda_context) == [
+        load_event("order_placed.json")["Records"][0]["messageId"]
+    ]
+    errors = [json.loads(line) for line in log_output.getvalue().splitlines() if '"level":"ERROR"' in line]
+    assert [(entry["message"], entry["error_type"]) for entry in errors] == [
+        ("Order message failed", "ResourceNotFoundException")
+    ]
+
+
+def test_missing_configuration_fails_every_record_as_a_processing_failure(
+    monkeypatch: pytest.MonkeyPatch, lambda_context: FakeLambdaContext, log_output: io.StringIO
+) -> None:
+    monkeypatch.setenv("ORDERS_TABLE_NAME", "")
+    event = load_event("order_batch_mixed.json")
+    assert invoke(event, lambda_context) == [record["messageId"] for record in event["Records"]]
+    failed = [json.loads(line)["message"] for line in log_output.getvalue().splitlines() if '"level":"ERROR"' in line]
+    assert failed == ["Order message failed", "Order message failed"]
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {},
+        {"Records": []},
+        {"Records": "not a list"},
+        {"Records": [None]},
+        {"Records": [{"body": "{}"}]},
+        {"Records": [{"messageId": 42, "body": "{}"}]},
+        [],
+    ],
+    ids=["empty", "no-records", "records-not-a-list", "null-record", "no-message-id", "numeric-id", "list"],
+)
+def test_an_event_that_is_not_a_batch_fails_with_a_typed_error(event: Any, lambda_context: FakeLambdaContext) -> None:
+    with pytest.raises(handler.MalformedBatchError, match="not an SQS batch"):
+        handler.handler(event, lambda_context)
+
+
+def test_records_with_broken_metadata_are_reported(stored: list[str], lambda_context: FakeLambdaContext) -> None:
+    good = sqs_record(json.dumps(order("ord-20260101F0001")), "m-good")
+    broken = {"messageId": "m-broken", "body": json.dumps(order("ord-20260101F0002"))}
+    assert invoke(batch(good, broken), lambda_context) == ["m-broken"]
+    assert stored == ["ord-20260101F0001"]
