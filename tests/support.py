@@ -1,0 +1,260 @@
+"""What the tests know about the template, read from the template itself.
+
+Nothing here lists answers by hand: the choices come from ``cookiecutter.json``, and
+which of them may be baked together comes from the pre-generation hook's own tables
+(``NOT_YET_AVAILABLE``, ``COMBINATIONS``), so the tests follow the template as it grows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import itertools
+import json
+import os
+import re
+import tempfile
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import yaml
+from cookiecutter.generate import generate_context
+from cookiecutter.prompt import prompt_for_config
+from cookiecutter.utils import create_env_with_context
+
+ROOT = Path(__file__).resolve().parent.parent
+COOKIECUTTER_JSON = ROOT / "cookiecutter.json"
+HOOKS = ROOT / "hooks"
+VARIANTS_DIR = "_variants"
+LEFTOVER_JINJA = (b"{{", b"{%", b"cookiecutter.")
+
+Answers = dict[str, str]
+
+
+@cache
+def raw_context() -> dict[str, Any]:
+    return json.loads(COOKIECUTTER_JSON.read_text(encoding="utf-8"))
+
+
+@cache
+def choice_options() -> dict[str, tuple[str, ...]]:
+    """Every multiple-choice answer and its values, in cookiecutter.json order."""
+    return {
+        name: tuple(value)
+        for name, value in raw_context().items()
+        if isinstance(value, list) and not name.startswith("_")
+    }
+
+
+def answers(**overrides: str) -> Answers:
+    """The answers cookiecutter would use with --no-input, derived ones rendered."""
+    if not overrides:
+        return dict(_default_answers())
+    context = generate_context(context_file=str(COOKIECUTTER_JSON), extra_context=overrides)
+    return {key: value for key, value in prompt_for_config(context, no_input=True).items() if not key.startswith("_")}
+
+
+@cache
+def _default_answers() -> Answers:
+    context = generate_context(context_file=str(COOKIECUTTER_JSON))
+    return {key: value for key, value in prompt_for_config(context, no_input=True).items() if not key.startswith("_")}
+
+
+def render_hook(name: str, hook_answers: Mapping[str, Any], directory: Path) -> ModuleType:
+    """Render hooks/<name>.py exactly as cookiecutter does, then import it as a module.
+
+    The hook's ``if __name__ == "__main__"`` guard keeps it from running on import.
+    """
+    context = {"cookiecutter": dict(hook_answers)}
+    template = create_env_with_context(context).from_string((HOOKS / f"{name}.py").read_text(encoding="utf-8"))
+    script = directory / f"{name}_{uuid.uuid4().hex}.py"
+    script.write_text(template.render(**context), encoding="utf-8")
+    spec = importlib.util.spec_from_file_location(script.stem, script)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@cache
+def pre_gen_tables() -> ModuleType:
+    """The pre-generation hook rendered with the default answers (for its tables and checks)."""
+    with tempfile.TemporaryDirectory(prefix="pre-gen-hook-") as directory:
+        return render_hook("pre_gen_project", answers(), Path(directory))
+
+
+@cache
+def post_gen_tables() -> ModuleType:
+    """The post-generation hook rendered with the default answers (for its tables and functions)."""
+    with tempfile.TemporaryDirectory(prefix="post-gen-hook-") as directory:
+        return render_hook("post_gen_project", answers(), Path(directory))
+
+
+def owned_path_cases() -> list[Answers]:
+    """Every combination of the answers whose files the post-generation hook deletes."""
+    owned = post_gen_tables().OWNED_PATHS
+    return [dict(zip(owned, values, strict=True)) for values in itertools.product(*(choice_options()[n] for n in owned))]
+
+
+def rejections(combination: Mapping[str, str]) -> list[str]:
+    """The hook's own verdict on a combination of choices, with default free-text answers."""
+    return list(pre_gen_tables().errors_in(answers() | dict(combination)))
+
+
+@cache
+def all_combinations() -> tuple[Answers, ...]:
+    options = choice_options()
+    return tuple(dict(zip(options, values, strict=True)) for values in itertools.product(*options.values()))
+
+
+@cache
+def enabled_combinations() -> tuple[Answers, ...]:
+    """Every combination of choices that the pre-generation hook accepts."""
+    return tuple(combination for combination in all_combinations() if not rejections(combination))
+
+
+@cache
+def rejected_combinations() -> tuple[Answers, ...]:
+    return tuple(combination for combination in all_combinations() if rejections(combination))
+
+
+def enabled_values() -> dict[str, list[str]]:
+    """Each choice's values that appear in at least one enabled combination."""
+    values: dict[str, list[str]] = {name: [] for name in choice_options()}
+    for combination in enabled_combinations():
+        for name, value in combination.items():
+            if value not in values[name]:
+                values[name].append(value)
+    return values
+
+
+def covering_set(combinations: Iterable[Answers], strength: int) -> list[Answers]:
+    """A small subset in which every ``strength``-tuple of values (of ``strength``
+    different answers) that occurs in ``combinations`` occurs at least once: with
+    strength 1 every value, with 2 every pair, with 3 every triple.
+
+    Greedy: repeatedly take the combination that covers the most uncovered tuples;
+    ties go to the earliest, except with strength 1, where they first go to the one
+    covering the most uncovered pairs (a few projects, as varied as possible).
+    Deterministic. Answers with a single possible value are left out of the
+    tuples (they are in every combination anyway).
+    """
+    candidates = list(combinations)
+    if not candidates:
+        return []
+    varying = [name for name in candidates[0] if len({c[name] for c in candidates}) > 1]
+    if not 1 <= strength <= max(len(varying), 1):
+        raise ValueError(f"strength must be between 1 and {len(varying)}, not {strength}")
+    levels = [1, 2] if strength == 1 and len(varying) > 1 else [strength]
+
+    def tuples(combination: Answers, size: int) -> Iterator[tuple[tuple[str, str], ...]]:
+        return itertools.combinations([(name, combination[name]) for name in varying], size)
+
+    holders: list[dict[tuple[tuple[str, str], ...], list[int]]] = [{} for _ in levels]
+    gains = [[0] * len(candidates) for _ in levels]
+    for index, combination in enumerate(candidates):
+        for level, size in enumerate(levels):
+            for item in tuples(combination, size):
+                holders[level].setdefault(item, []).append(index)
+                gains[level][index] += 1
+
+    chosen: list[Answers] = []
+    while any(gains[0]):
+        best = max(range(len(candidates)), key=lambda index: tuple(gain[index] for gain in gains))
+        chosen.append(candidates[best])
+        for level, size in enumerate(levels):
+            for item in tuples(candidates[best], size):
+                for index in holders[level].pop(item, []):
+                    gains[level][index] -= 1
+    return chosen
+
+
+def covered(combinations: Iterable[Answers], strength: int) -> set[tuple[tuple[str, str], ...]]:
+    """Every ``strength``-tuple of (answer, value) pairs that occurs in ``combinations``."""
+    return {item for c in combinations for item in itertools.combinations(sorted(c.items()), strength)}
+
+
+def bake_set() -> list[Answers]:
+    """The combinations test_bake bakes: a covering set of strength
+    TEMPLATE_BAKE_STRENGTH (default 3: every triple of values), or every accepted
+    combination with TEMPLATE_BAKE_STRENGTH=all."""
+    return _bake_set(os.environ.get("TEMPLATE_BAKE_STRENGTH", "3"))
+
+
+@cache
+def _bake_set(strength: str) -> list[Answers]:
+    if strength == "all":
+        return list(enabled_combinations())
+    return covering_set(enabled_combinations(), int(strength))
+
+
+def check_set() -> list[Answers]:
+    """The combinations whose baked project runs its own `make check`: a covering set of
+    strength TEMPLATE_CHECK_STRENGTH (default 1: every value at least once)."""
+    return _check_set(int(os.environ.get("TEMPLATE_CHECK_STRENGTH", "1")))
+
+
+@cache
+def _check_set(strength: int) -> list[Answers]:
+    return covering_set(enabled_combinations(), strength)
+
+
+def label(name: str, value: str) -> str:
+    """A short, readable id part: ``py3.13``, ``arm64``, ``waf``, ``no-vpc``, ``no-ci``."""
+    if value == "yes":
+        return name.replace("_", "-")
+    if value in ("no", "none"):
+        return "no-" + name.replace("_", "-")
+    return re.sub(r"^python", "py", value)
+
+
+def combination_id(combination: Mapping[str, str]) -> str:
+    return "-".join(label(name, value) for name, value in combination.items())
+
+
+def tree_snapshot(root: Path) -> dict[str, str]:
+    """Relative path -> sha256 of the content ("dir" for directories)."""
+    return {
+        path.relative_to(root).as_posix(): "dir" if path.is_dir() else hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+    }
+
+
+# libyaml's loader when PyYAML has it (its wheels do): the pure-Python one is ~10x slower.
+SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class CloudFormationLoader(SafeLoader):  # type: ignore[valid-type,misc]
+    """SafeLoader that also reads CloudFormation short-form tags (!Ref, !Sub, !GetAtt...)."""
+
+
+def load_yaml(text: str | bytes) -> Any:
+    """Any YAML file of the baked project; CloudFormation tags allowed (pipeline stacks use them)."""
+    return yaml.load(text, Loader=CloudFormationLoader)  # noqa: S506 - a SafeLoader subclass
+
+
+def _construct_tag(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
+    name = "Ref" if tag_suffix == "Ref" else f"Fn::{tag_suffix}"
+    value: Any
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+        if tag_suffix == "GetAtt":
+            value = value.split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    return {name: value}
+
+
+CloudFormationLoader.add_multi_constructor("!", _construct_tag)
+
+
+def load_cloudformation(path: Path) -> dict[str, Any]:
+    template: dict[str, Any] = load_yaml(path.read_bytes())
+    return template
