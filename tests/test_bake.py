@@ -1,0 +1,163 @@
+"""Bake the combinations of choices that the pre-generation hook accepts, and check the
+baked tree: no Jinja left, no variant or option files of answers not chosen, and the
+files that must parse do parse.
+
+Which combinations: every triple of values of any three answers appears in at least one
+bake (a 3-wise covering set, computed from the hook's tables). Every accepted combination
+(TEMPLATE_BAKE_STRENGTH=all) is thousands of bakes, past the suite's time budget."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cookiecutter.utils import create_env_with_context
+from support import (
+    ROOT,
+    VARIANTS_DIR,
+    answers,
+    bake_set,
+    combination_id,
+    covered,
+    enabled_combinations,
+    load_cloudformation,
+    load_yaml,
+    raw_context,
+    owned_path_cases,
+    post_gen_tables,
+)
+
+TEMPLATE_DIR = ROOT / "{{cookiecutter.project_slug}}"
+POST_GEN = post_gen_tables()
+
+# Jinja that survived the bake. `${{ ... }}` is a GitHub Actions expression and
+# `{{{`/`}}}` an f-string brace escape next to a placeholder, so neither counts.
+LEFTOVERS = [
+    re.compile(rb"(?<![${])\{\{(?!\{)"),
+    re.compile(rb"\{%"),
+    re.compile(rb"cookiecutter\.(?:" + "|".join(re.escape(key) for key in raw_context()).encode() + rb")\b"),
+]
+
+
+def leftovers_in(data: bytes) -> list[str]:
+    found = []
+    for pattern in LEFTOVERS:
+        for match in pattern.finditer(data):
+            start = data.rfind(b"\n", 0, match.start()) + 1
+            end = data.find(b"\n", match.end())
+            found.append(data[start : end if end != -1 else len(data)].decode("utf-8", "replace").strip())
+    return found
+
+
+def bake(cookies: Any, combination: dict[str, str]) -> Path:
+    result = cookies.bake(extra_context=combination)
+    assert result.exception is None, result.exception
+    assert result.exit_code == 0
+    project: Path = result.project_path
+    assert project.name == answers()["project_slug"]
+    return project
+
+
+def function_settings(template: dict[str, Any], key: str) -> list[Any]:
+    """The effective value of a function property for every AWS::Serverless::Function."""
+    default = template.get("Globals", {}).get("Function", {}).get(key)
+    functions = [r for r in template["Resources"].values() if r["Type"] == "AWS::Serverless::Function"]
+    assert functions, "template.yaml declares no AWS::Serverless::Function"
+    return [function.get("Properties", {}).get(key, default) for function in functions]
+
+
+def variant_only_paths(chosen_event_source: str, context: dict[str, str]) -> set[str]:
+    """Files that only other event sources' variants bring, as rendered relative paths."""
+
+    def files(directory: Path) -> set[str]:
+        return {path.relative_to(directory).as_posix() for path in directory.rglob("*") if path.is_file()}
+
+    variants = TEMPLATE_DIR / VARIANTS_DIR
+    kept = files(variants / chosen_event_source) | {p for p in files(TEMPLATE_DIR) if not p.startswith(f"{VARIANTS_DIR}/")}
+    others = set().union(*(files(v) for v in variants.iterdir() if v.name != chosen_event_source)) - kept
+    env = create_env_with_context({"cookiecutter": context})
+    return {env.from_string(path).render(cookiecutter=context) for path in others}
+
+
+def test_the_bake_set_covers_every_tuple_of_its_strength() -> None:
+    strength = os.environ.get("TEMPLATE_BAKE_STRENGTH", "3")
+    if strength == "all":
+        assert bake_set() == list(enabled_combinations())
+    else:
+        assert covered(bake_set(), int(strength)) == covered(enabled_combinations(), int(strength))
+
+
+@pytest.mark.parametrize("combination", bake_set(), ids=combination_id)
+def test_bake(cookies: Any, combination: dict[str, str]) -> None:
+    project = bake(cookies, combination)
+    context = answers() | combination
+
+    templated = templated_paths(context)
+    for path in sorted(project.rglob("*")):
+        relative = path.relative_to(project).as_posix()
+        assert not leftovers_in(relative.encode()), f"Jinja left in a path: {relative}"
+        assert VARIANTS_DIR not in path.relative_to(project).parts, f"variant folder left: {relative}"
+        if path.is_file():
+            data = path.read_bytes()
+            assert not leftovers_in(data), f"Jinja left in {relative}: {leftovers_in(data)}"
+            if relative in templated:
+                check_parses(path, relative, data)
+
+    for relative in POST_GEN.paths_to_delete(context) + sorted(variant_only_paths(context["event_source"], context)):
+        assert not (project / relative).exists(), f"{relative} belongs to an answer that was not chosen"
+
+    template = load_cloudformation(project / "template.yaml")
+    assert set(function_settings(template, "Runtime")) == {context["python_runtime"]}
+    assert function_settings(template, "Architectures") == [[context["architecture"]]] * len(
+        function_settings(template, "Architectures")
+    )
+
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pyproject["project"]["name"] == context["project_slug"]
+
+
+JINJA = re.compile(rb"\{\{|\{%")
+
+
+def templated_paths(context: dict[str, str]) -> set[str]:
+    """Baked paths of the files whose template source holds Jinja, so rendering could
+    break their format. Files without Jinja are copied as they are (some are meant to be
+    invalid, like a truncated sample document for a failure test)."""
+    env = create_env_with_context({"cookiecutter": context})
+    variants = TEMPLATE_DIR / VARIANTS_DIR
+    sources = [
+        (TEMPLATE_DIR, path) for path in TEMPLATE_DIR.rglob("*") if variants not in path.parents
+    ] + [(variants / context["event_source"], path) for path in (variants / context["event_source"]).rglob("*")]
+    return {
+        env.from_string(path.relative_to(base).as_posix()).render(cookiecutter=context)
+        for base, path in sources
+        if path.is_file() and JINJA.search(path.read_bytes())
+    }
+
+
+def check_parses(path: Path, relative: str, data: bytes) -> None:
+    """A rendered file whose format we know must still be valid."""
+    if path.suffix == ".py":
+        ast.parse(data, filename=relative)
+    elif path.suffix == ".json" or path.name == ".secrets.baseline":
+        json.loads(data)
+    elif path.suffix == ".toml" or path.name == "uv.lock":
+        tomllib.loads(data.decode("utf-8"))
+    elif path.suffix in (".yml", ".yaml"):
+        load_yaml(data)
+
+
+@pytest.mark.parametrize("chosen", owned_path_cases(), ids=combination_id)
+def test_the_files_of_each_chosen_value_exist(cookies: Any, chosen: dict[str, str]) -> None:
+    # The post-generation hook deletes the paths of the values not chosen; the chosen
+    # value's own paths must be there, or choosing it does nothing.
+    project = bake(cookies, chosen)
+    for name, owned in POST_GEN.OWNED_PATHS.items():
+        for relative in owned[(answers() | chosen)[name]]:
+            assert (project / relative).exists(), f"{name}={chosen.get(name, answers()[name])} should bring {relative}"
