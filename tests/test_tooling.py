@@ -1,0 +1,77 @@
+"""The template repository's own tooling: pins that must agree, `make bake`, and the
+guard that turns "pytest ran no test" into a failure."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import tomllib
+from pathlib import Path
+
+import bake as bake_cli
+import pytest
+from support import ROOT, answers
+
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+LOCK = tomllib.loads((ROOT / "uv.lock").read_text(encoding="utf-8"))
+LOCKED = {package["name"]: package.get("version") for package in LOCK["package"]}
+
+
+def test_every_dev_pin_is_exact_and_is_what_uv_lock_holds() -> None:
+    for requirement in PYPROJECT["dependency-groups"]["dev"]:
+        match = re.fullmatch(r"([A-Za-z0-9._-]+)==([^\s;]+)", requirement)
+        assert match, f"{requirement!r} is not pinned exactly"
+        name = re.sub(r"[-_.]+", "-", match[1]).lower()
+        assert LOCKED.get(name) == match[2], f"{name}: pyproject pins {match[2]}, uv.lock has {LOCKED.get(name)}"
+
+
+def test_the_makefile_bootstraps_the_uv_that_uv_lock_keeps() -> None:
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    bootstrap = re.search(r"^UV_VERSION := (\S+)$", makefile, re.MULTILINE)
+    assert bootstrap, "Makefile: no UV_VERSION"
+    assert bootstrap[1] == LOCKED["uv"], "`uv sync` would replace the bootstrapped uv with another version"
+
+
+def test_ci_runs_make_test_strictly() -> None:
+    script = ROOT / ".ci" / "run"
+    assert os.access(script, os.X_OK)
+    text = script.read_text(encoding="utf-8")
+    assert text.startswith("#!/usr/bin/env bash\n")
+    assert "set -euo pipefail" in text
+    assert re.search(r"^make test$", text, re.MULTILINE)
+
+
+@pytest.mark.slow
+def test_make_test_fails_when_pytest_runs_no_test(subprocess_env: dict[str, str]) -> None:
+    run = subprocess.run(
+        ["make", "-C", str(ROOT), "test", "WORKERS=0", "PYTEST_ARGS=tests/test_tooling.py -k no_test_has_this_name"],
+        env=subprocess_env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert run.returncode != 0, run.stdout
+    assert "pytest collected no tests" in run.stderr
+
+
+def test_make_bake_bakes_replaces_and_refuses(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "baked"
+    slug = answers()["project_slug"]
+
+    assert bake_cli.main(["--output-dir", str(out), "ci=none"]) == 0
+    assert f"into {(out / slug).resolve()}" in capfd.readouterr().out
+    assert not (out / slug / ".github" / "workflows").exists()
+
+    (out / slug / "stale.txt").write_text("from an earlier bake", encoding="utf-8")
+    assert bake_cli.main(["--output-dir", str(out), "ci=github"]) == 0
+    assert "replacing the earlier bake" in capfd.readouterr().out
+    assert not (out / slug / "stale.txt").exists()
+
+    assert bake_cli.main(["--output-dir", str(out), "project_slug=Not Valid"]) == 1
+    assert "ERROR: project_slug:" in capfd.readouterr().err
+    assert sorted(path.name for path in out.iterdir()) == [slug], "a refused bake left something behind"
+
+    with pytest.raises(SystemExit):
+        bake_cli.main(["--output-dir", str(out), "no-equals-sign"])
