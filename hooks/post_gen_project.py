@@ -27,7 +27,8 @@ VARIANTS_DIR = "_variants"
 # not chosen are deleted.
 OWNED_PATHS: dict[str, dict[str, list[str]]] = {
     "ci": {
-        "github": [".github/workflows"],
+        "github": [".github/workflows", "pipeline"],
+        "gitlab": [".gitlab-ci.yml", "pipeline"],
         "none": [],
     },
     "dependency_bot": {

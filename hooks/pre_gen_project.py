@@ -87,7 +87,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "kms": ("customer-managed", "aws-managed"),
     "code_signing": ("no", "yes"),
     "dependency_bot": ("dependabot", "renovate"),
-    "ci": ("github", "none"),
+    "ci": ("github", "gitlab", "none"),
 }
 
 # Choices that exist in cookiecutter.json but are not built yet, one per line.

@@ -28,6 +28,21 @@ STAR_RESOURCE_ACTIONS = {
     "xray:GetSamplingTargets": "X-Ray has no resource-level permissions",
     "cloudwatch:PutMetricData": "CloudWatch metrics have no resource-level permissions",
     "ec2:DescribeNetworkInterfaces": "EC2 Describe actions have no resource-level permissions",
+    # The deployment role (pipeline/bootstrap.yaml) creates what has no ARN before it exists.
+    "ec2:DescribeSecurityGroups": "EC2 Describe actions have no resource-level permissions",
+    "ec2:DescribeSubnets": "EC2 Describe actions have no resource-level permissions",
+    "ec2:DescribeVpcs": "EC2 Describe actions have no resource-level permissions",
+    "kms:CreateKey": "a key has no ARN before it exists (scope it with aws:RequestTag)",
+    "cognito-idp:CreateUserPool": "a user pool has no ARN before it exists (scope it with aws:RequestTag)",
+    "lambda:CreateCodeSigningConfig": "Lambda has no resource-level permissions for this action",
+    # pragma: allowlist nextline secret - an IAM action name
+    "secretsmanager:GetRandomPassword": "Secrets Manager has no resource-level permissions for this action",
+    "logs:CreateLogDelivery": "CloudWatch Logs vended log delivery has no resource-level permissions",
+    "logs:DeleteLogDelivery": "CloudWatch Logs vended log delivery has no resource-level permissions",
+    "logs:GetLogDelivery": "CloudWatch Logs vended log delivery has no resource-level permissions",
+    "logs:ListLogDeliveries": "CloudWatch Logs vended log delivery has no resource-level permissions",
+    "logs:DescribeResourcePolicies": "CloudWatch Logs resource policies have no resource-level permissions",
+    "logs:PutResourcePolicy": "CloudWatch Logs resource policies have no resource-level permissions",
 }
 POLICY_PROPERTIES = ("PolicyDocument", "AssumeRolePolicyDocument", "KeyPolicy")
 
