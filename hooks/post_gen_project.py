@@ -67,7 +67,10 @@ def delete(root: Path, relative: str) -> None:
 
 
 def remove_empty_dirs(root: Path) -> None:
-    for directory in sorted((p for p in root.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
+    # Never inside .git: `cookiecutter -f` over an existing repository runs this hook
+    # there, and git needs its empty refs/ folders.
+    directories = (p for p in root.rglob("*") if p.is_dir() and ".git" not in p.relative_to(root).parts)
+    for directory in sorted(directories, key=lambda p: len(p.parts), reverse=True):
         if not any(directory.iterdir()):
             directory.rmdir()
 
