@@ -1,0 +1,126 @@
+"""Fixtures: AWS is emulated in-process by moto; no test reaches AWS or the network."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote_plus
+
+import boto3
+import pytest
+from moto import mock_aws
+
+EVENTS = Path(__file__).parent.parent / "events"
+DOCUMENTS = EVENTS / "documents"
+REGION = "eu-west-1"
+# The bucket the sample events name.
+BUCKET = "{{ cookiecutter.project_slug }}-documents-0a1b2c3d4e5f"
+FUNCTION_NAME = "{{ cookiecutter.project_slug }}-intake"
+DOCUMENTS_TABLE = "documents-test"
+IDEMPOTENCY_TABLE = "idempotency-test"
+MAX_DOCUMENT_BYTES = 4096
+
+# Set before any handler module is imported: Powertools reads them at import time.
+TEST_ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",  # pragma: allowlist secret
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "DOCUMENTS_BUCKET": BUCKET,
+    "DOCUMENTS_TABLE": DOCUMENTS_TABLE,
+    "IDEMPOTENCY_TABLE": IDEMPOTENCY_TABLE,
+    "MAX_DOCUMENT_BYTES": str(MAX_DOCUMENT_BYTES),
+    "POWERTOOLS_SERVICE_NAME": "{{ cookiecutter.project_slug }}",
+    "POWERTOOLS_METRICS_NAMESPACE": "{{ cookiecutter.project_slug }}",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+}
+os.environ.update(TEST_ENVIRONMENT)
+
+
+@dataclass
+class FakeLambdaContext:
+    function_name: str = FUNCTION_NAME
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = f"arn:aws:lambda:eu-west-1:123456789012:function:{FUNCTION_NAME}:live"
+    aws_request_id: str = "5f0c3a8e-2b1d-4c6e-9f7a-0d1e2f3a4b5c"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+@pytest.fixture(autouse=True)
+def aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Undo whatever a test changed in the environment."""
+    for name, value in TEST_ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
+
+
+@pytest.fixture
+def lambda_context() -> FakeLambdaContext:
+    return FakeLambdaContext()
+
+
+@dataclass
+class Aws:
+    s3: Any
+    dynamodb: Any
+
+    def upload(self, key: str, body: bytes) -> dict[str, Any]:
+        """Put a document into the versioned bucket; return the S3 event that announces it."""
+        put = self.s3.put_object(Bucket=BUCKET, Key=key, Body=body)
+        return notification(key, version_id=put["VersionId"], etag=put["ETag"].strip('"'), size=len(body))
+
+    def receipts(self) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = self.dynamodb.scan(TableName=DOCUMENTS_TABLE)["Items"]
+        return items
+
+    def idempotency_records(self) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = self.dynamodb.scan(TableName=IDEMPOTENCY_TABLE)["Items"]
+        return items
+
+
+@cache
+def client(service: str) -> Any:
+    """One client per service for the whole run: moto intercepts every client while a mock is
+    active, and creating clients (loading their models) is the slow part of a test."""
+    return boto3.client(service, region_name=REGION)
+
+
+@pytest.fixture
+def aws() -> Iterator[Aws]:
+    """The documents bucket (versioned) and both tables, emulated by moto; fresh for every test."""
+    with mock_aws():
+        s3 = client("s3")
+        s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+        s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+        dynamodb = client("dynamodb")
+        for table, key in ((DOCUMENTS_TABLE, "pk"), (IDEMPOTENCY_TABLE, "id")):
+            dynamodb.create_table(
+                TableName=table,
+                AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
+                KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+                BillingMode="PAY_PER_REQUEST",
+            )
+        yield Aws(s3=s3, dynamodb=dynamodb)
+
+
+def load_event(name: str) -> dict[str, Any]:
+    event: dict[str, Any] = json.loads((EVENTS / name).read_text(encoding="utf-8"))
+    return event
+
+
+def load_document(name: str) -> bytes:
+    return (DOCUMENTS / name).read_bytes()
+
+
+def notification(key: str, version_id: str, etag: str, size: int) -> dict[str, Any]:
+    """The sample event, pointed at one object version (keys arrive URL-encoded, as from S3)."""
+    event = load_event("document_created.json")
+    details = event["Records"][0]["s3"]["object"]
+    details.update(key=quote_plus(key, safe="/"), versionId=version_id, eTag=etag, size=size)
+    return event

@@ -1,0 +1,87 @@
+"""The failure path and the source filter live in template.yaml: these tests read it, so a
+change there that breaks the contract of the code fails here, not in production."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from {{ cookiecutter.package_name }}.models import DOCUMENT_SUFFIX, INCOMING_PREFIX
+
+from scripts.security_gate import load_source
+
+TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
+
+
+@cache
+def resources() -> dict[str, Any]:
+    found: dict[str, Any] = load_source(TEMPLATE)["Resources"]
+    return found
+
+
+def properties(name: str) -> dict[str, Any]:
+    found: dict[str, Any] = resources()[name]["Properties"]
+    return found
+
+
+def test_failed_invocations_go_to_the_failure_queue_after_bounded_retries() -> None:
+    config = properties("IntakeFunction")["EventInvokeConfig"]
+    assert config["MaximumRetryAttempts"] == {"Ref": "MaximumRetryAttempts"}
+    assert config["MaximumEventAgeInSeconds"] == {"Ref": "MaximumEventAgeInSeconds"}
+    assert config["DestinationConfig"]["OnFailure"] == {
+        "Type": "SQS",
+        "Destination": {"Fn::GetAtt": ["IntakeFailureDLQ", "Arn"]},
+    }
+
+
+def test_the_failure_queue_is_encrypted_tls_only_and_alarmed() -> None:
+    assert properties("IntakeFailureDLQ")["KmsMasterKeyId"]
+    statements = properties("IntakeFailureDLQPolicy")["PolicyDocument"]["Statement"]
+    assert any(s["Effect"] == "Deny" and "aws:SecureTransport" in str(s["Condition"]) for s in statements)
+    alarm = properties("IntakeFailureDLQDepthAlarm")
+    assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["IntakeFailureDLQ", "QueueName"]}}]
+
+
+def test_only_new_incoming_json_objects_invoke_the_function() -> None:
+    [notification] = properties("DocumentsBucket")["NotificationConfiguration"]["LambdaConfigurations"]
+    assert notification["Event"] == "s3:ObjectCreated:*"
+    assert notification["Filter"]["S3Key"]["Rules"] == [
+        {"Name": "prefix", "Value": INCOMING_PREFIX},
+        {"Name": "suffix", "Value": DOCUMENT_SUFFIX},
+    ]
+    assert notification["Function"] == {"Ref": "IntakeFunctionAliaslive"}
+
+
+def test_only_this_bucket_in_this_account_may_invoke() -> None:
+    permission = properties("IntakeFunctionInvokePermission")
+    bucket_name = properties("DocumentsBucket")["BucketName"]
+    assert permission["Principal"] == "s3.amazonaws.com"
+    assert permission["SourceAccount"] == {"Ref": "AWS::AccountId"}
+    assert permission["FunctionName"] == {"Ref": "IntakeFunctionAliaslive"}
+    # The SourceArn spells the same name as the bucket (no reference: that would be circular).
+    stack_name, _, unique_suffix = bucket_name["Fn::Join"][1]
+    assert permission["SourceArn"] == {
+        "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::", stack_name, "-documents-", unique_suffix]]
+    }
+    assert properties("IntakeFunction")["Environment"]["Variables"]["DOCUMENTS_BUCKET"] == bucket_name
+    assert resources()["DocumentsBucket"]["DependsOn"] == "IntakeFunctionInvokePermission"
+
+
+def test_the_documents_bucket_is_private_versioned_encrypted_and_logged() -> None:
+    bucket = properties("DocumentsBucket")
+    [rule] = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert set(bucket["PublicAccessBlockConfiguration"].values()) == {True}
+    assert bucket["LoggingConfiguration"]["DestinationBucketName"] == {"Ref": "AccessLogsBucket"}
+    statements = properties("DocumentsBucketPolicy")["PolicyDocument"]["Statement"]
+    assert any(s["Effect"] == "Deny" and "aws:SecureTransport" in str(s["Condition"]) for s in statements)
+
+
+def test_the_function_reads_only_incoming_documents() -> None:
+    [policy] = [p for p in properties("IntakeFunctionRole")["Policies"] if p["PolicyName"] == "incoming-documents"]
+    [statement] = policy["PolicyDocument"]["Statement"]
+    assert statement["Action"] == ["s3:GetObject", "s3:GetObjectVersion"]
+    bucket_arn = properties("IntakeFunctionInvokePermission")["SourceArn"]["Fn::Join"][1]
+    assert statement["Resource"] == {"Fn::Join": ["", [*bucket_arn, f"/{INCOMING_PREFIX}*"]]}
