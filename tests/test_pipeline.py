@@ -17,7 +17,6 @@ import shutil
 import subprocess
 import sys
 import tomllib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +35,10 @@ OPTION_CASES: dict[str, dict[str, str]] = {
     "defaults": {},
     "hardened-network": {"vpc": "yes", "code_signing": "yes", "waf": "yes", "api_endpoint": "private"},
     "aws-managed-iam": {"kms": "aws-managed", "api_auth": "iam"},
-    "s3": {"event_source": "s3"},
-    "sqs": {"event_source": "sqs"},
-    "eventbridge": {"event_source": "eventbridge"},
-    "dynamodb": {"event_source": "dynamodb"},
+    "s3": {"event_source": "s3", "code_signing": "yes"},
+    "sqs": {"event_source": "sqs", "code_signing": "yes", "vpc": "yes"},
+    "eventbridge": {"event_source": "eventbridge", "code_signing": "yes"},
+    "dynamodb": {"event_source": "dynamodb", "code_signing": "yes", "kms": "aws-managed"},
 }
 ENVIRONMENTS = ("staging", "production")
 PINNED_USES = re.compile(r"^\s*(?:-\s+)?uses:\s+(?P<action>[\w.-]+/[\w./-]+)@(?P<ref>\S+)(?P<rest>.*)$")
@@ -71,7 +70,7 @@ def combination_id(answers: dict[str, str]) -> str:
 
 # ---------------------------------------------------------------------------- baking
 @pytest.fixture(scope="module")
-def bakery(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def bakery(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """Bake each set of answers once per module; a rejected set skips its tests."""
     user_dir = tmp_path_factory.mktemp("pipeline-cookiecutter-user")
     config = user_dir / "config.yaml"
@@ -96,7 +95,7 @@ def bakery(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
             pytest.skip(result)
         return result
 
-    yield bake
+    return bake
 
 
 def tool(name: str) -> str | None:
@@ -132,7 +131,8 @@ CloudFormationLoader.add_multi_constructor("!", _construct_tag)
 
 
 def load_cloudformation(path: Path) -> dict[str, Any]:
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=CloudFormationLoader)  # noqa: S506 - SafeLoader subclass
+    template: dict[str, Any] = yaml.load(path.read_text(encoding="utf-8"), Loader=CloudFormationLoader)  # noqa: S506
+    return template
 
 
 def as_list(value: Any) -> list[Any]:
@@ -359,9 +359,7 @@ def test_gitlab_pipeline_stages_and_oidc(bakery: Any, answers: dict[str, str]) -
 # ---------------------------------------------------------------------------- the placeholder guard
 def github_guard(project: Path) -> str:
     step = next(
-        s
-        for s in workflows(project)["deploy-environment.yml"]["jobs"]["deploy"]["steps"]
-        if s.get("id") == "settings"
+        s for s in workflows(project)["deploy-environment.yml"]["jobs"]["deploy"]["steps"] if s.get("id") == "settings"
     )
     heredoc = str(step["run"]).split("<<'PY'", 1)[1].split("\n", 1)[1]
     return heredoc.split("\nPY", 1)[0]
@@ -387,7 +385,11 @@ def test_deploy_refuses_placeholders_and_reads_the_stack_name(bakery: Any, answe
 
 
 # ---------------------------------------------------------------------------- dependency bots
-@pytest.mark.parametrize("answers", [a for a in COMBINATIONS if a["dependency_bot"] == "dependabot"], ids=combination_id)
+DEPENDABOT = [answers for answers in COMBINATIONS if answers["dependency_bot"] == "dependabot"]
+RENOVATE = [answers for answers in COMBINATIONS if answers["dependency_bot"] == "renovate"]
+
+
+@pytest.mark.parametrize("answers", DEPENDABOT, ids=combination_id)
 def test_dependabot_policy(bakery: Any, answers: dict[str, str]) -> None:
     config = load_yaml(bakery(answers) / ".github" / "dependabot.yml")
     assert config["version"] == 2
@@ -401,7 +403,7 @@ def test_dependabot_policy(bakery: Any, answers: dict[str, str]) -> None:
         assert [group["update-types"] for group in update["groups"].values()] == [["minor", "patch"]]
 
 
-@pytest.mark.parametrize("answers", [a for a in COMBINATIONS if a["dependency_bot"] == "renovate"], ids=combination_id)
+@pytest.mark.parametrize("answers", RENOVATE, ids=combination_id)
 def test_renovate_policy(bakery: Any, answers: dict[str, str]) -> None:
     config = json.loads((bakery(answers) / "renovate.json").read_text(encoding="utf-8"))
     assert "pip_requirements" not in config["enabledManagers"], "src/requirements.txt follows uv.lock, not Renovate"
@@ -495,7 +497,9 @@ def test_execution_role_covers_what_the_stack_creates_and_no_more(bakery: Any, c
     actions = [action for statement in policy_statements(role) for action in as_list(statement["Action"])]
     granted = {action.split(":")[0] for action in actions}
     assert needed - granted == set(), f"the execution role cannot create {sorted(needed - granted)}"
-    assert granted - needed - {"s3"} == set(), f"the execution role grants unused {sorted(granted - needed)}"
+    # s3: reading the packages; ssm: the public Powertools layer parameters, read-only.
+    unused = granted - needed - {"s3", "ssm"}
+    assert unused == set(), f"the execution role grants unused {sorted(unused)}"
     assert not [action for action in actions if "*" in action], "wildcard actions"
     unscoped = {a for s in policy_statements(role) if s["Resource"] == "*" for a in as_list(s["Action"])}
     assert unscoped <= star_resource_actions(), "Resource '*' only where AWS offers no resource-level permission"
