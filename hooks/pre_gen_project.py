@@ -92,7 +92,6 @@ CHOICES: dict[str, tuple[str, ...]] = {
 
 # Choices that exist in cookiecutter.json but are not built yet, one per line.
 NOT_YET_AVAILABLE: set[tuple[str, str]] = {
-    ("event_source", "eventbridge"),
 }
 
 # (answer, value, requirement, message): the value only fits when requirement(answers) holds.

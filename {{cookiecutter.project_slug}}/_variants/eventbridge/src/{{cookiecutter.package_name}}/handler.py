@@ -1,0 +1,130 @@
+"""EventBridge handler: validate the OrderPlaced event, then record the order exactly once.
+
+The OrderPlaced rule invokes the function asynchronously. When the handler raises, Lambda
+retries the event (``MaximumRetryAttempts``) and then sends it, with the error, to the
+on-failure queue (``OrderFailureDLQ`` in ``template.yaml``); events that EventBridge cannot
+deliver at all go to the rule's own dead-letter queue (``OrderRuleDLQ``). So a rejected event
+is raised, not swallowed: its message names the problem, never the content. EventBridge
+delivers at least once, producers re-publish and Lambda retries: Powertools idempotency,
+keyed on the order id, makes sure each order is recorded once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from typing import TYPE_CHECKING, Any, cast
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parser import parse
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
+
+from . import logic, tracing
+from .models import OrderPlaced, OrderPlacedEnvelope, RecordedOrder, describe
+from .repository import OrderConflictError, OrderRepository, dynamodb_client
+from .settings import settings
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
+logger = Logger()
+metrics = Metrics()
+
+# Longer than an event can be retried: EventBridge for at most 24 hours, then Lambda for at
+# most 6, so every retry and re-delivery finds the record of the first success.
+IDEMPOTENCY_EXPIRY_SECONDS = 48 * 3600
+
+
+class InvalidEventError(ValueError):
+    """The event is not an OrderPlaced event of the orders service with a valid order."""
+
+
+@cache
+def orders() -> OrderRepository:
+    return OrderRepository(settings().orders_table)
+
+
+@cache
+def idempotency_config() -> IdempotencyConfig:
+    """Built on first use: importing Powertools idempotency imports boto3."""
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
+    return IdempotencyConfig(
+        event_key_jmespath="order_id",  # one order id is one order, whichever event carried it
+        # The same order id with other content is refused, not recorded twice or overwritten.
+        payload_validation_jmespath="[customer_id, placed_at, currency, lines]",
+        raise_on_no_idempotency_key=True,
+        expires_after_seconds=IDEMPOTENCY_EXPIRY_SECONDS,
+        hash_function="sha256",
+    )
+
+
+def record(order: OrderPlaced) -> RecordedOrder:
+    recorded = logic.record_order(order, orders())
+    metrics.add_metric(name="OrderRecorded", unit=MetricUnit.Count, value=1)
+    logger.info("Order recorded", order_id=recorded.order_id, line_count=recorded.line_count)
+    return recorded
+
+
+@cache
+def record_once() -> Callable[..., RecordedOrder]:
+    """``record`` behind Powertools idempotency, built on first use (see idempotency_config)."""
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, idempotent_function
+    from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
+
+    return cast(
+        Callable[..., RecordedOrder],
+        idempotent_function(
+            record,
+            data_keyword_argument="order",
+            persistence_store=DynamoDBPersistenceLayer(
+                table_name=settings().idempotency_table, boto3_client=dynamodb_client()
+            ),
+            config=idempotency_config(),
+            output_serializer=PydanticSerializer(model=RecordedOrder),
+            key_prefix="order-placed",
+        ),
+    )
+
+
+def parse_order(event: Any) -> OrderPlaced:
+    try:
+        # One OrderPlaced or a ValidationError: the envelope model requires ``detail`` to be an
+        # object, so Powertools' other return shapes (None, lists) cannot occur here.
+        return cast(OrderPlaced, parse(event=event, model=OrderPlaced, envelope=OrderPlacedEnvelope))
+    except ValidationError as error:
+        raise InvalidEventError(f"not an OrderPlaced event with a valid order ({describe(error)})") from None
+
+
+def is_rejection(error: Exception) -> bool:
+    """Bad input, not a bug: counted as rejected events. Anything else is a processing failure."""
+    from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyValidationError
+
+    return isinstance(error, (InvalidEventError, OrderConflictError, IdempotencyValidationError))
+
+
+@tracing.capture_method
+def accept(event: Any, context: LambdaContext) -> RecordedOrder:
+    order = parse_order(event)
+    idempotency_config().register_lambda_context(context)
+    return record_once()(order=order)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.EVENT_BRIDGE)
+@tracing.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    try:
+        recorded: RecordedOrder = accept(event, context)
+    except Exception as error:
+        if is_rejection(error):
+            metrics.add_metric(name="OrderRejected", unit=MetricUnit.Count, value=1)
+            logger.warning("Order event rejected", reason=type(error).__name__, detail=str(error))
+        else:
+            metrics.add_metric(name="ProcessingFailed", unit=MetricUnit.Count, value=1)
+            logger.exception("Processing failed")
+        raise  # Lambda retries, then sends the event to the on-failure queue
+    return recorded.model_dump(mode="json")

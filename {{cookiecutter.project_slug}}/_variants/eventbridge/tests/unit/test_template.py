@@ -1,0 +1,89 @@
+"""The failure paths and the source filter live in template.yaml: these tests read it, so a
+change there that breaks the contract of the code fails here, not in production."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any, get_args
+
+from {{ cookiecutter.package_name }}.models import (
+    ORDER_DETAIL_TYPE,
+    ORDER_ID_PREFIX,
+    ORDER_SOURCE,
+    OrderPlacedEvent,
+)
+
+from scripts.security_gate import load_source
+
+TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
+RULE = "OrderFunctionOrderPlaced"  # the rule SAM generates from OrderFunction's OrderPlaced event
+
+
+@cache
+def resources() -> dict[str, Any]:
+    found: dict[str, Any] = load_source(TEMPLATE)["Resources"]
+    return found
+
+
+def properties(name: str) -> dict[str, Any]:
+    found: dict[str, Any] = resources()[name]["Properties"]
+    return found
+
+
+def rule() -> dict[str, Any]:
+    event: dict[str, Any] = properties("OrderFunction")["Events"]["OrderPlaced"]
+    assert event["Type"] == "EventBridgeRule"
+    found: dict[str, Any] = event["Properties"]
+    return found
+
+
+def test_only_order_placed_events_of_the_orders_service_invoke_the_function() -> None:
+    assert rule()["EventBusName"] == {"Ref": "OrdersBus"}
+    assert rule()["Pattern"] == {
+        "source": [ORDER_SOURCE],
+        "detail-type": [ORDER_DETAIL_TYPE],
+        "detail": {"order_id": [{"prefix": ORDER_ID_PREFIX}]},
+    }
+
+
+def test_the_envelope_model_accepts_what_the_rule_lets_through() -> None:
+    fields = OrderPlacedEvent.model_fields
+    assert get_args(fields["source"].annotation) == (ORDER_SOURCE,)
+    assert get_args(fields["detail_type"].annotation) == (ORDER_DETAIL_TYPE,)
+
+
+def test_undeliverable_events_go_to_the_rule_dlq_after_bounded_retries() -> None:
+    assert rule()["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": ["OrderRuleDLQ", "Arn"]}}
+    assert rule()["RetryPolicy"] == {
+        "MaximumRetryAttempts": {"Ref": "RuleMaximumRetryAttempts"},
+        "MaximumEventAgeInSeconds": {"Ref": "RuleMaximumEventAgeInSeconds"},
+    }
+
+
+def test_only_the_rule_may_send_to_its_dlq() -> None:
+    statements = properties("OrderRuleDLQPolicy")["PolicyDocument"]["Statement"]
+    [allow] = [s for s in statements if s["Effect"] == "Allow"]
+    assert allow["Principal"] == {"Service": "events.amazonaws.com"}
+    assert allow["Action"] == "sqs:SendMessage"
+    assert {"Fn::GetAtt": [RULE, "Arn"]} in allow["Condition"]["ArnEquals"]["aws:SourceArn"]
+
+
+def test_failed_invocations_go_to_the_failure_queue_after_bounded_retries() -> None:
+    config = properties("OrderFunction")["EventInvokeConfig"]
+    assert config["MaximumRetryAttempts"] == {"Ref": "MaximumRetryAttempts"}
+    assert config["MaximumEventAgeInSeconds"] == {"Ref": "MaximumEventAgeInSeconds"}
+    assert config["DestinationConfig"]["OnFailure"] == {
+        "Type": "SQS",
+        "Destination": {"Fn::GetAtt": ["OrderFailureDLQ", "Arn"]},
+    }
+
+
+def test_both_queues_are_encrypted_tls_only_and_alarmed() -> None:
+    for queue in ("OrderRuleDLQ", "OrderFailureDLQ"):
+        encryption = properties(queue)
+        assert encryption.get("KmsMasterKeyId") or encryption.get("SqsManagedSseEnabled"), queue
+        statements = properties(f"{queue}Policy")["PolicyDocument"]["Statement"]
+        assert any(s["Effect"] == "Deny" and "aws:SecureTransport" in str(s["Condition"]) for s in statements)
+        alarm = properties(f"{queue}DepthAlarm")
+        assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}]
