@@ -91,8 +91,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
 }
 
 # Choices that exist in cookiecutter.json but are not built yet, one per line.
-NOT_YET_AVAILABLE: set[tuple[str, str]] = {
-}
+NOT_YET_AVAILABLE: set[tuple[str, str]] = set()
 
 # (answer, value, requirement, message): the value only fits when requirement(answers) holds.
 API_ONLY = "only applies to event_source 'api'"
