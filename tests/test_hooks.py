@@ -9,7 +9,7 @@ import subprocess
 import sys
 import tomllib
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -284,7 +284,10 @@ def test_unsupported_combinations_fail_the_hook(
     empty_output.assert_untouched()
 
 
-@pytest.mark.parametrize(("name", "value", "requirement"), [rule[:3] for rule in PRE_GEN.COMBINATIONS])
+@pytest.mark.parametrize(
+    ("name", "value", "requirement"),
+    [pytest.param(*rule[:3], id=f"{rule[0]}-{rule[1]}") for rule in PRE_GEN.COMBINATIONS],
+)
 def test_combination_rules_name_their_answer(name: str, value: str, requirement: Callable[[dict[str, str]], bool]) -> None:
     violating = next(c for c in all_combinations() if c[name] == value and not requirement(answers() | c))
     errors = PRE_GEN.combination_errors(answers() | violating)
@@ -295,21 +298,33 @@ def test_combination_rules_name_their_answer(name: str, value: str, requirement:
 # A hostile answer is data, never code
 
 
-HOSTILE = [
-    '"""; import os; os.system("touch ' + MARKER + '") #',
-    "'''; import os; os.system('touch " + MARKER + "') #",
-    '\\"""; __import__("os").system("touch ' + MARKER + '") #',
-    "$(touch " + MARKER + ")",
-    "`touch " + MARKER + "`",
-    "\n__import__('os').system('touch " + MARKER + "')\n",
-]
+# Each with its own marker file, so one failure cannot hide behind another.
+HOSTILE = {
+    "double-triple-quotes": '"""; import os; os.system("touch {marker}") #',
+    "single-triple-quotes": "'''; import os; os.system('touch {marker}') #",
+    "backslash-quotes": '\\"""; __import__("os").system("touch {marker}") #',
+    "shell": "$(touch {marker})",
+    "backticks": "`touch {marker}`",
+    "newlines": "\n__import__('os').system('touch {marker}')\n",
+}
 
 
-@pytest.mark.parametrize("value", HOSTILE, ids=["double-triple-quotes", "single-triple-quotes", "backslash-quotes", "shell", "backticks", "newlines"])
+@pytest.fixture
+def marker() -> Iterator[Path]:
+    path = Path(f"/tmp/pwned-{uuid.uuid4().hex}")  # noqa: S108 - the file that must never appear
+    yield path
+    if path.exists():
+        path.unlink()
+        pytest.fail(f"a hostile answer ran: {path} was created")
+
+
+@pytest.mark.parametrize("template", HOSTILE.values(), ids=HOSTILE.keys())
 @pytest.mark.parametrize("hook", ["pre_gen_project", "post_gen_project"])
-def test_a_rendered_hook_keeps_hostile_answers_as_data(hook: str, value: str, tmp_path: Path) -> None:
+def test_a_rendered_hook_keeps_hostile_answers_as_data(hook: str, template: str, tmp_path: Path, marker: Path) -> None:
+    value = template.format(marker=marker)
     hostile = answers() | {"description": value, "project_name": value, "event_source": value}
     module = render_hook(hook, hostile, tmp_path)  # importing runs the module's top level
+    assert not marker.exists()
     assert module.ANSWERS["event_source"] == value
     if hook == "pre_gen_project":
         assert module.ANSWERS["description"] == value
@@ -318,17 +333,17 @@ def test_a_rendered_hook_keeps_hostile_answers_as_data(hook: str, value: str, tm
         run = subprocess.run([sys.executable, script], cwd=tmp_path, capture_output=True, text=True, check=False)
         assert run.returncode == 1
         assert "ERROR: description:" in run.stderr
-    assert not Path(MARKER).exists()
+    assert not marker.exists()
 
 
-def test_an_accepted_hostile_description_is_baked_as_plain_text(cookies: Any) -> None:
+def test_an_accepted_hostile_description_is_baked_as_plain_text(cookies: Any, marker: Path) -> None:
     # Every character here is allowed in a description, so the bake succeeds: the
     # value must arrive verbatim as data in every file, and run nowhere.
-    value = f"x'); import os; os.system('touch {MARKER}'); ('"
+    value = f"x'); import os; os.system('touch {marker}'); ('"
     assert PRE_GEN.errors_in(answers() | {"description": value}) == []
     result = cookies.bake(extra_context={"description": value})
     assert result.exit_code == 0, result.exception
-    assert not Path(MARKER).exists()
+    assert not marker.exists()
     project = result.project_path
     assert tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))["project"]["description"] == value
     assert value in " ".join(load_cloudformation(project / "template.yaml")["Description"].split())
