@@ -30,7 +30,6 @@ ROOT = Path(__file__).resolve().parent.parent
 COOKIECUTTER_JSON = ROOT / "cookiecutter.json"
 HOOKS = ROOT / "hooks"
 VARIANTS_DIR = "_variants"
-LEFTOVER_JINJA = (b"{{", b"{%", b"cookiecutter.")
 
 Answers = dict[str, str]
 
@@ -52,15 +51,12 @@ def choice_options() -> dict[str, tuple[str, ...]]:
 
 def answers(**overrides: str) -> Answers:
     """The answers cookiecutter would use with --no-input, derived ones rendered."""
-    if not overrides:
-        return dict(_default_answers())
-    context = generate_context(context_file=str(COOKIECUTTER_JSON), extra_context=overrides)
-    return {key: value for key, value in prompt_for_config(context, no_input=True).items() if not key.startswith("_")}
+    return dict(_answers(tuple(sorted(overrides.items()))))
 
 
 @cache
-def _default_answers() -> Answers:
-    context = generate_context(context_file=str(COOKIECUTTER_JSON))
+def _answers(overrides: tuple[tuple[str, str], ...]) -> Answers:
+    context = generate_context(context_file=str(COOKIECUTTER_JSON), extra_context=dict(overrides))
     return {key: value for key, value in prompt_for_config(context, no_input=True).items() if not key.startswith("_")}
 
 
@@ -123,6 +119,7 @@ def rejected_combinations() -> tuple[Answers, ...]:
     return tuple(combination for combination in all_combinations() if rejections(combination))
 
 
+@cache
 def enabled_values() -> dict[str, list[str]]:
     """Each choice's values that appear in at least one enabled combination."""
     values: dict[str, list[str]] = {name: [] for name in choice_options()}
