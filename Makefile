@@ -20,7 +20,7 @@ ARGS ?=
 WORKERS ?= 2
 PYTEST_ARGS ?=
 
-.PHONY: help bootstrap bake test test-fast clean
+.PHONY: help bootstrap bake test test-fast bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -45,6 +45,10 @@ test: $(SYNCED) ## The whole template test suite, the baked projects' own `make 
 
 test-fast: $(SYNCED) ## The suite without the slow tests (no baked `make check`, no `sam build`)
 	@$(MAKE) test PYTEST_ARGS='-m "not slow" $(PYTEST_ARGS)'
+
+# Not part of `make test`: minutes of timing, and it fails only on a missed budget.
+bench: $(SYNCED) ## Bake every enabled variant; cold start, warm latency, package size, budgets (BENCH_ARGS="--runs 5 --skip-check")
+	@$(VENV)/bin/python benchmarks/run.py --json build/bench.json $(BENCH_ARGS)
 
 clean: ## Remove .venv, baked/ and the pytest cache
 	rm -rf $(VENV) baked .pytest_cache

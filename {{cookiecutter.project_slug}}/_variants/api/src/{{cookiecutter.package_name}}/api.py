@@ -8,7 +8,7 @@ from functools import cache
 from http import HTTPStatus
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError, ResponseValidationError
@@ -17,13 +17,12 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from . import logic, signing
+from . import logic, signing, tracing
 from .models import ITEM_ID_PATTERN, CreateItemRequest, ErrorDetail, ErrorResponse, Item
 from .repository import ItemRepository
 from .settings import settings
 
 logger = Logger()
-tracer = Tracer()
 metrics = Metrics()
 # A response that breaks its model is our bug: fail closed with a 500, never leak it.
 app = APIGatewayRestResolver(
@@ -37,7 +36,7 @@ def store() -> ItemRepository:
 
 
 @app.post("/items")
-@tracer.capture_method
+@tracing.capture_method
 def create_item(body: CreateItemRequest) -> tuple[Item, int]:
     item = logic.create_item(body, store(), sign=signing.signature_for)
     metrics.add_metric(name="ItemCreated", unit=MetricUnit.Count, value=1)
@@ -46,7 +45,7 @@ def create_item(body: CreateItemRequest) -> tuple[Item, int]:
 
 
 @app.get("/items/<item_id>")
-@tracer.capture_method
+@tracing.capture_method
 def get_item(item_id: Annotated[str, Path(pattern=ITEM_ID_PATTERN)]) -> Item:
     item = logic.get_item(item_id, store())
     if item is None:
@@ -94,7 +93,7 @@ def fail_closed(error: Exception) -> Response[str]:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
+@tracing.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -1,0 +1,549 @@
+"""Cold start, warm latency, package size and bake-to-green time of every baked variant.
+
+``make bench`` runs this with the template repository's own venv (cookiecutter, PyYAML and
+uv come from there). For every event source that the pre-generation hook allows, it bakes
+a project and measures:
+
+- cold import: ``python -B -c "import <handler module>"`` in a fresh interpreter, median of
+  ``--runs`` runs (wall ms, CPU ms, peak RSS MiB), next to ``python -c pass`` and to the
+  reference Powertools hello world (``reference/hello_world.py``) imported from the same
+  venv in the same rounds. The handler module comes from the baked template.yaml
+  ``Handler`` properties. Each package is measured the way it is deployed: the handler's
+  code from ``CodeUri`` without bytecode (``sam build`` ships none), its dependencies with
+  bytecode when the template takes them from the Powertools layer (the layer ships it)
+  and without when ``sam build`` bundles them. The other packagings are measured too.
+- first invoke: import plus the first invocation, in one fresh interpreter.
+- warm invoke: p50/p99 in microseconds of in-process invocations with a valid and a
+  rejected event from the variant's ``events/`` (AWS answered by stubs, see probe.py).
+- package: ``make build`` (``sam build``), then the size of each function's artifact,
+  unzipped and zipped as ``sam deploy`` zips it.
+- bake time, and the time of ``make check`` right after the bake (warm uv cache).
+
+It prints a table and writes JSON (``--json``), checks the budgets and exits 1 when one is
+missed, printing which. Nothing here reaches AWS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import io
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+import zipfile
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+BENCH_DIR = Path(__file__).resolve().parent
+TEMPLATE_ROOT = BENCH_DIR.parent
+REFERENCE = BENCH_DIR / "reference" / "hello_world.py"
+PROBE = BENCH_DIR / "probe.py"
+
+# Budgets (issue: "Performance budgets"). Timed tests do not check them; this script does.
+COLD_IMPORT_MAX_RATIO = 0.5  # handler import / reference import, same venv, same rounds
+PACKAGE_ZIPPED_MAX_MB = 2.0
+WARM_P50_MAX_US = 1000.0
+
+# The Lambda environment every function sees; Powertools reads LAMBDA_TASK_ROOT to know it
+# runs on Lambda (its Tracer turns itself off elsewhere).
+LAMBDA_ENVIRONMENT = {
+    "AWS_REGION": "eu-west-1",
+    "AWS_DEFAULT_REGION": "eu-west-1",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
+    "AWS_LAMBDA_FUNCTION_VERSION": "1",
+    "LAMBDA_TASK_ROOT": "/var/task",
+    "AWS_ACCESS_KEY_ID": "benchmark",
+    "AWS_SECRET_ACCESS_KEY": "benchmark",  # pragma: allowlist secret - not a credential
+    "AWS_SESSION_TOKEN": "benchmark",
+}
+# What `sam init`'s hello world template sets for the reference.
+REFERENCE_ENVIRONMENT = {"POWERTOOLS_SERVICE_NAME": "hello-world", "POWERTOOLS_METRICS_NAMESPACE": "Powertools"}
+
+# Which events/ files are the valid and the rejected case, and what AWS answers, per event
+# source. A source without an entry falls back to file names (see pick_events) and to
+# empty answers.
+SIGNING_SECRET = {"SecretString": "k" * 48, "Name": "signing", "ARN": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:signing"}  # pragma: allowlist secret - a stub value
+VARIANTS: dict[str, dict[str, Any]] = {
+    "api": {
+        "valid": "create_item.json",
+        "rejected": "create_item_wrong_type.json",
+        "aws": {"dynamodb": {"put_item": {}}, "secretsmanager": {"get_secret_value": SIGNING_SECRET}},
+    },
+}
+REJECTED_WORDS = re.compile(r"malformed|missing|wrong|invalid|reject|poison|bad|unknown")
+
+# What !Ref returns for the resource types a function's environment refers to.
+REF_FORMATS = {
+    "AWS::SecretsManager::Secret": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:{id}-AbCdEf",
+    "AWS::SNS::Topic": "arn:aws:sns:eu-west-1:123456789012:{id}",
+    "AWS::SQS::Queue": "https://sqs.eu-west-1.amazonaws.com/123456789012/{id}",
+    "AWS::KMS::Key": "1234abcd-12ab-34cd-56ef-1234567890ab",
+}
+
+
+@dataclass
+class Function:
+    logical_id: str
+    module: str
+    attribute: str
+    code_uri: str
+    environment: dict[str, str]
+    uses_powertools_layer: bool
+
+
+@dataclass
+class Cold:
+    wall_ms: float
+    cpu_ms: float
+    rss_mib: float
+
+
+@dataclass
+class Result:
+    variant: str
+    answers: list[str]
+    bake_s: float = 0.0
+    check_s: float | None = None
+    check_passed: bool | None = None
+    packaging: str = ""
+    cold: dict[str, dict[str, Cold]] = field(default_factory=dict)  # packaging -> label -> numbers
+    first_invoke: dict[str, Any] = field(default_factory=dict)
+    warm: dict[str, Any] = field(default_factory=dict)
+    package: dict[str, dict[str, float]] = field(default_factory=dict)
+    runtime: str = ""
+    errors: list[str] = field(default_factory=list)
+
+
+# ------------------------------------------------------------------ the template
+
+
+def hook_literal(template: Path, name: str) -> Any:
+    """A literal assigned in hooks/pre_gen_project.py (the hook's own tables decide)."""
+    tree = ast.parse((template / "hooks" / "pre_gen_project.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        target = node.target if isinstance(node, ast.AnnAssign) else (node.targets[0] if isinstance(node, ast.Assign) else None)
+        if isinstance(target, ast.Name) and target.id == name and node.value is not None:
+            return ast.literal_eval(node.value)
+    raise LookupError(f"{name} not found in the pre-generation hook")
+
+
+def enabled_event_sources(template: Path) -> list[str]:
+    unavailable = hook_literal(template, "NOT_YET_AVAILABLE")
+    return [source for source in hook_literal(template, "CHOICES")["event_source"] if ("event_source", source) not in unavailable]
+
+
+def runtime_choices(template: Path) -> list[str]:
+    return list(hook_literal(template, "CHOICES")["python_runtime"])
+
+
+class CfnLoader(yaml.SafeLoader):
+    """template.yaml with its intrinsic functions kept as {"!Tag": value}."""
+
+
+def _tagged(loader: CfnLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    return {f"!{suffix}": value}
+
+
+CfnLoader.add_multi_constructor("!", _tagged)
+
+
+def placeholder(value: Any, resources: Mapping[str, Any]) -> str:
+    """A plausible value for an environment variable that CloudFormation would resolve."""
+    if not isinstance(value, dict):
+        return str(value)
+    (tag, argument), = value.items()
+    name = argument if isinstance(argument, str) else str(argument[0] if isinstance(argument, list) else argument)
+    logical_id = name.split(".")[0]
+    resource_type = resources.get(logical_id, {}).get("Type", "")
+    if tag == "!Ref":
+        return REF_FORMATS.get(resource_type, "{id}").format(id=logical_id)
+    if tag == "!GetAtt" and name.endswith(".Arn"):
+        service = resource_type.split("::")[1].lower() if resource_type.count("::") == 2 else "lambda"
+        return f"arn:aws:{service}:eu-west-1:123456789012:{logical_id}"
+    return logical_id
+
+
+def functions_of(project: Path) -> list[Function]:
+    template = yaml.load((project / "template.yaml").read_text(encoding="utf-8"), Loader=CfnLoader)  # noqa: S506 - SafeLoader subclass
+    resources = template.get("Resources", {})
+    globals_ = template.get("Globals", {}).get("Function", {})
+    shared_env = globals_.get("Environment", {}).get("Variables", {})
+    found = []
+    for logical_id, resource in resources.items():
+        if resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        properties = resource.get("Properties", {})
+        module, _, attribute = properties["Handler"].rpartition(".")
+        variables = {**shared_env, **properties.get("Environment", {}).get("Variables", {})}
+        layers = json.dumps(properties.get("Layers", []) + globals_.get("Layers", [])) + json.dumps(template.get("Parameters", {}))
+        found.append(
+            Function(
+                logical_id=logical_id,
+                module=module,
+                attribute=attribute,
+                code_uri=str(properties.get("CodeUri", globals_.get("CodeUri", "."))),
+                environment={name: placeholder(value, resources) for name, value in variables.items()},
+                uses_powertools_layer="AWSLambdaPowertoolsPython" in layers or "/aws/service/powertools/" in layers,
+            )
+        )
+    if not found:
+        raise LookupError("template.yaml has no AWS::Serverless::Function")
+    return found
+
+
+# ------------------------------------------------------------------ processes
+
+
+def run(command: list[str], cwd: Path | None = None, env: Mapping[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+    completed = subprocess.run(command, cwd=cwd, env=dict(env) if env else None, text=True, capture_output=True, check=False)  # noqa: S603
+    if check and completed.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed ({completed.returncode}):\n{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}")
+    return completed
+
+
+def timed_child(command: list[str], env: Mapping[str, str]) -> Cold:
+    start = time.perf_counter()
+    process = subprocess.Popen(command, env=dict(env), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    stderr = process.stderr.read().decode() if process.stderr else ""
+    if status != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{stderr[-3000:]}")
+    return Cold(wall_ms=wall * 1000, cpu_ms=(usage.ru_utime + usage.ru_stime) * 1000, rss_mib=usage.ru_maxrss / 1024)
+
+
+def median_cold(samples: list[Cold]) -> Cold:
+    return Cold(
+        wall_ms=statistics.median(s.wall_ms for s in samples),
+        cpu_ms=statistics.median(s.cpu_ms for s in samples),
+        rss_mib=statistics.median(s.rss_mib for s in samples),
+    )
+
+
+def find_uv() -> str:
+    uv = os.environ.get("UV") or shutil.which("uv")
+    if not uv or not Path(uv).exists():
+        raise SystemExit("uv not found: run through `make bench`, or set UV")
+    return uv
+
+
+def runtime_python(template: Path) -> tuple[str | None, str]:
+    """The first Lambda runtime of the template whose interpreter runs here (sam build needs it)."""
+    for runtime in runtime_choices(template):
+        path = shutil.which(runtime)
+        if path and subprocess.run([path, "-c", "pass"], capture_output=True, check=False).returncode == 0:  # noqa: S603
+            return runtime, path
+    return None, sys.executable
+
+
+# ------------------------------------------------------------------ measurements
+
+
+def bake(template: Path, out: Path, answers: list[str]) -> tuple[Path, float]:
+    start = time.perf_counter()
+    run([sys.executable, "-m", "cookiecutter", "--no-input", "-o", str(out), str(template), *answers])
+    elapsed = time.perf_counter() - start
+    (project,) = [path for path in out.iterdir() if path.is_dir()]
+    return project, elapsed
+
+
+def lock_version(project: Path, package: str) -> str | None:
+    lock = tomllib.loads((project / "uv.lock").read_text(encoding="utf-8"))
+    return next((p["version"] for p in lock.get("package", []) if p["name"] == package), None)
+
+
+def runtime_requirements(project: Path, uv: str) -> list[str]:
+    """What runs on Lambda: the locked runtime and layer dependencies, the runtime's boto3, and
+    Powertools with its Tracer extra for the reference (the versions the lock has)."""
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    groups = [name for name in pyproject.get("dependency-groups", {}) if name != "dev"]
+    command = [uv, "export", "--frozen", "--no-hashes", "--no-header", "--no-annotate", "--no-emit-project", "--no-default-groups"]
+    for group in groups:
+        command += ["--group", group]
+    lines = [line.strip() for line in run(command, cwd=project).stdout.splitlines()]
+    requirements = [line for line in lines if line and not line.startswith(("#", "-"))]
+    for package, extra in (("boto3", ""), ("aws-lambda-powertools", "[tracer]")):
+        version = lock_version(project, package)
+        requirements.append(f"{package}{extra}=={version}" if version else f"{package}{extra}")
+    return requirements
+
+
+def make_venv(directory: Path, python: str, requirements: list[str], uv: str, bytecode: bool) -> Path:
+    run([uv, "venv", "--quiet", "--python", python, str(directory)])
+    interpreter = directory / "bin" / "python"
+    requirements_file = directory / "requirements.txt"
+    requirements_file.write_text("\n".join(requirements) + "\n", encoding="utf-8")
+    command = [uv, "pip", "install", "--quiet", "--python", str(interpreter), "-r", str(requirements_file)]
+    run(command + (["--compile-bytecode"] if bytecode else []))
+    return interpreter
+
+
+def task_dir(source: Path, destination: Path, bytecode: bool, python: Path) -> Path:
+    """The function's code as Lambda unpacks it at /var/task."""
+    shutil.copytree(source, destination, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    if bytecode:
+        run([str(python), "-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash", str(destination)])
+    return destination
+
+
+def cold_imports(jobs: list[tuple[str, list[str], dict[str, str]]], runs: int) -> dict[str, Cold]:
+    """Interleaved rounds, rotated, so that every label sees the same machine load."""
+    samples: dict[str, list[Cold]] = {label: [] for label, _, _ in jobs}
+    for round_ in range(runs):
+        rotation = round_ % len(jobs)
+        for label, command, env in jobs[rotation:] + jobs[:rotation]:
+            samples[label].append(timed_child(command, env))
+    return {label: median_cold(values) for label, values in samples.items()}
+
+
+def pick_events(project: Path, variant: str) -> dict[str, Path]:
+    events = sorted((project / "events").glob("*.json"))
+    spec = VARIANTS.get(variant, {})
+    valid = spec.get("valid") or next((e.name for e in events if not REJECTED_WORDS.search(e.stem)), None)
+    rejected = spec.get("rejected") or next((e.name for e in events if REJECTED_WORDS.search(e.stem)), None)
+    return {label: project / "events" / name for label, name in (("valid", valid), ("rejected", rejected)) if name}
+
+
+def probe(python: Path, code: Path, function: Function, events: dict[str, Path], variant: str, env: dict[str, str], mode: str, work: Path) -> dict[str, Any]:
+    spec = {
+        "module": function.module,
+        "function": function.attribute,
+        "function_name": function.logical_id,
+        "events": {label: str(path) for label, path in events.items()},
+        "aws": VARIANTS.get(variant, {}).get("aws", {}),
+        "mode": mode,
+        "iterations": 2000,
+        "warmup": 100,
+    }
+    spec_file = work / f"probe-{function.logical_id}-{mode}.json"
+    spec_file.write_text(json.dumps(spec), encoding="utf-8")
+    completed = run([str(python), "-B", str(PROBE), str(spec_file)], env={**env, "PYTHONPATH": str(code)})
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def archive_size(directory: Path) -> tuple[float, float]:
+    """Unzipped and zipped MB (10^6 bytes), zipped the way `sam deploy` zips (deflate)."""
+    buffer, raw = io.BytesIO(), 0
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+            data = path.read_bytes()
+            raw += len(data)
+            archive.writestr(zipfile.ZipInfo(str(path.relative_to(directory))), data, compress_type=zipfile.ZIP_DEFLATED)
+    return raw / 1e6, len(buffer.getvalue()) / 1e6
+
+
+def base_environment() -> dict[str, str]:
+    keep = {"PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "PYENV_VERSION", "PYENV_ROOT", "UV_CACHE_DIR", "XDG_CACHE_HOME", "SSL_CERT_FILE"}
+    return {name: value for name, value in os.environ.items() if name in keep}
+
+
+# ------------------------------------------------------------------ one variant
+
+
+def measure(variant: str, template: Path, work: Path, args: argparse.Namespace, uv: str) -> Result:
+    runtime, python = runtime_python(template)
+    answers = [f"event_source={variant}"] + ([f"python_runtime={runtime}"] if runtime else []) + args.answer
+    result = Result(variant=variant, answers=answers, runtime=runtime or f"none found; cold/warm on {Path(python).name}")
+    log(f"[{variant}] bake {' '.join(answers)}")
+    project, result.bake_s = bake(template, work / "bake", answers)
+    tools_env = {**base_environment(), "UV": uv}
+
+    if not args.skip_check:
+        log(f"[{variant}] make check")
+        start = time.perf_counter()
+        completed = run(["make", "check", f"UV={uv}"], cwd=project, env=tools_env, check=False)
+        result.check_s = time.perf_counter() - start
+        result.check_passed = completed.returncode == 0
+        if not result.check_passed:
+            log_file = args.logs / f"make-check-{variant}.log"
+            log_file.parent.mkdir(parents=True, exist_ok=True)
+            log_file.write_text(completed.stdout + completed.stderr, encoding="utf-8")
+            result.errors.append(f"make check failed ({log_file}): " + " | ".join(completed.stdout.strip().splitlines()[-2:]))
+
+    functions = functions_of(project)
+    result.packaging = "powertools layer" if all(f.uses_powertools_layer for f in functions) else "bundled"
+    requirements = runtime_requirements(project, uv)
+    log(f"[{variant}] runtime venvs ({Path(python).name}): {len(requirements)} packages")
+    venvs = {
+        "deps bytecode": make_venv(work / "venv-bytecode", python, requirements, uv, bytecode=True),
+        "deps source": make_venv(work / "venv-source", python, requirements, uv, bytecode=False),
+    }
+    packagings = {
+        # name: (venv, task code compiled?)
+        "layer (deps bytecode)": ("deps bytecode", False),
+        "layer + compiled package": ("deps bytecode", True),
+        "bundled (no bytecode)": ("deps source", False),
+    }
+    deployed = "layer (deps bytecode)" if result.packaging == "powertools layer" else "bundled (no bytecode)"
+    for name, (venv_name, compiled) in packagings.items():
+        interpreter = venvs[venv_name]
+        tag = name.split(" ")[0] + ("-pyc" if compiled else "")
+        reference_code = task_dir(REFERENCE.parent, work / f"task-{tag}-reference", compiled, interpreter)
+        jobs: list[tuple[str, list[str], dict[str, str]]] = [
+            ("python -c pass", [str(interpreter), "-B", "-c", "pass"], base_environment()),
+            (
+                "reference hello world",
+                [str(interpreter), "-B", "-c", "import hello_world"],
+                {**base_environment(), **LAMBDA_ENVIRONMENT, **REFERENCE_ENVIRONMENT, "AWS_LAMBDA_FUNCTION_NAME": "hello-world", "PYTHONPATH": str(reference_code)},
+            ),
+        ]
+        for function in functions:
+            code = task_dir(project / function.code_uri, work / f"task-{tag}-{function.logical_id}", compiled, interpreter)
+            env = {**base_environment(), **LAMBDA_ENVIRONMENT, **function.environment, "AWS_LAMBDA_FUNCTION_NAME": function.logical_id, "PYTHONPATH": str(code)}
+            jobs.append((function.module, [str(interpreter), "-B", "-c", f"import {function.module}"], env))
+        runs = args.runs if name == deployed else max(3, args.runs // 2)
+        log(f"[{variant}] cold imports, {name}: {runs} rounds")
+        result.cold[name] = cold_imports(jobs, runs)
+
+    events = pick_events(project, variant)
+    for function in functions:
+        env = {**base_environment(), **LAMBDA_ENVIRONMENT, **function.environment, "AWS_LAMBDA_FUNCTION_NAME": function.logical_id}
+        interpreter = venvs["deps bytecode" if result.packaging == "powertools layer" else "deps source"]
+        code = work / f"task-{'layer' if result.packaging == 'powertools layer' else 'bundled'}-{function.logical_id}"
+        log(f"[{variant}] first invoke and warm invokes of {function.module}")
+        firsts = [probe(interpreter, code, function, events, variant, env, "first", work) for _ in range(max(3, args.runs // 2))]
+        result.first_invoke[function.module] = {
+            "import_ms": statistics.median(f["import_ms"] for f in firsts),
+            "first_invoke_ms": statistics.median(f["first_invoke_ms"] for f in firsts),
+            "status": firsts[0]["status"],
+        }
+        result.warm[function.module] = probe(venvs["deps bytecode"], code, function, events, variant, env, "warm", work)
+
+    if args.skip_build:
+        result.errors.append("package size not measured (--skip-build)")
+    elif runtime is None:
+        result.errors.append("package size not measured: no interpreter for any Lambda runtime on PATH (sam build needs one; see README)")
+    else:
+        log(f"[{variant}] make build ({runtime})")
+        completed = run(["make", "build", f"UV={uv}"], cwd=project, env=tools_env, check=False)
+        if completed.returncode != 0:
+            result.errors.append("make build failed: " + " | ".join((completed.stdout + completed.stderr).strip().splitlines()[-3:]))
+        else:
+            for function in functions:
+                unzipped, zipped = archive_size(project / ".aws-sam" / "build" / function.logical_id)
+                result.package[function.logical_id] = {"unzipped_mb": unzipped, "zipped_mb": zipped}
+    return result
+
+
+# ------------------------------------------------------------------ report
+
+
+def budget_misses(result: Result) -> list[str]:
+    misses = []
+    deployed = "layer (deps bytecode)" if result.packaging == "powertools layer" else "bundled (no bytecode)"
+    cold = result.cold.get(deployed, {})
+    reference = cold.get("reference hello world")
+    for label, numbers in cold.items():
+        if label in ("python -c pass", "reference hello world") or reference is None:
+            continue
+        ratio = numbers.wall_ms / reference.wall_ms
+        if ratio > COLD_IMPORT_MAX_RATIO:
+            misses.append(f"{result.variant}: cold import of {label} is {ratio:.2f}x the reference (budget {COLD_IMPORT_MAX_RATIO}x)")
+    for logical_id, size in result.package.items():
+        if size["zipped_mb"] > PACKAGE_ZIPPED_MAX_MB:
+            misses.append(f"{result.variant}: {logical_id} package is {size['zipped_mb']:.2f} MB zipped (budget {PACKAGE_ZIPPED_MAX_MB} MB)")
+    for module, events in result.warm.items():
+        for label, numbers in events.items():
+            if numbers["p50_us"] > WARM_P50_MAX_US:
+                misses.append(f"{result.variant}: warm p50 of {module} ({label}) is {numbers['p50_us']:.0f} us (budget {WARM_P50_MAX_US:.0f} us)")
+    return misses
+
+
+def table(result: Result) -> Iterator[str]:
+    yield f"\n== {result.variant}  ({' '.join(result.answers)}; packaging: {result.packaging}; runtime: {result.runtime})"
+    yield f"bake {result.bake_s:.1f} s; make check after bake: " + (
+        "skipped" if result.check_s is None else f"{result.check_s:.0f} s, {'green' if result.check_passed else 'FAILED'}"
+    )
+    for name, cold in result.cold.items():
+        reference = cold["reference hello world"]
+        yield f"cold import, {name}:"
+        yield f"  {'':34} {'wall ms':>9} {'cpu ms':>8} {'RSS MiB':>8} {'x ref (wall)':>13} {'x ref (cpu)':>12}"
+        for label, numbers in cold.items():
+            yield (
+                f"  {label:34} {numbers.wall_ms:9.0f} {numbers.cpu_ms:8.0f} {numbers.rss_mib:8.1f}"
+                f" {numbers.wall_ms / reference.wall_ms:13.2f} {numbers.cpu_ms / reference.cpu_ms:12.2f}"
+            )
+    for module, first in result.first_invoke.items():
+        yield f"first invoke (fresh interpreter, as deployed): import {first['import_ms']:.0f} ms + first invocation {first['first_invoke_ms']:.0f} ms ({first['status']})"
+    for module, events in result.warm.items():
+        for label, numbers in events.items():
+            yield f"warm invoke {module} {label:9}: p50 {numbers['p50_us']:7.0f} us  p99 {numbers['p99_us']:7.0f} us  ({numbers['status']})"
+    for logical_id, size in result.package.items():
+        yield f"package {logical_id}: {size['unzipped_mb']:.2f} MB unzipped, {size['zipped_mb']:.3f} MB zipped"
+    for error in result.errors:
+        yield f"note: {error}"
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--template", type=Path, default=TEMPLATE_ROOT, help="template repository to bake (default: this one)")
+    parser.add_argument("--variant", action="append", default=[], help="event source to measure (default: every enabled one)")
+    parser.add_argument("--answer", action="append", default=[], help="extra cookiecutter answer, e.g. --answer architecture=x86_64")
+    parser.add_argument("--runs", type=int, default=15, help="cold-import rounds for the deployed packaging (default 15)")
+    parser.add_argument("--skip-check", action="store_true", help="do not time `make check`")
+    parser.add_argument("--skip-build", action="store_true", help="do not run `sam build`")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--logs", type=Path, default=TEMPLATE_ROOT / "build", help="where a failed make check leaves its log")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    args = parser.parse_args(argv)
+
+    template = args.template.resolve()
+    uv = find_uv()
+    variants = args.variant or enabled_event_sources(template)
+    results = []
+    root = Path(tempfile.mkdtemp(prefix="bench-"))
+    try:
+        for variant in variants:
+            work = root / variant
+            work.mkdir()
+            results.append(measure(variant, template, work, args, uv))
+    finally:
+        if args.keep:
+            log(f"work directory kept: {root}")
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+
+    misses = [miss for result in results for miss in budget_misses(result)]
+    for result in results:
+        print("\n".join(table(result)))
+    report = {
+        "budgets": {"cold_import_max_ratio": COLD_IMPORT_MAX_RATIO, "package_zipped_max_mb": PACKAGE_ZIPPED_MAX_MB, "warm_p50_max_us": WARM_P50_MAX_US},
+        "machine": {"cpus": os.cpu_count(), "load_average": os.getloadavg()},
+        "results": [asdict(result) for result in results],
+        "budget_misses": misses,
+    }
+    print("\n" + json.dumps(report, indent=2))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    if misses:
+        print("\nBUDGETS MISSED:\n  " + "\n  ".join(misses), file=sys.stderr)
+        return 1
+    print("\nall budgets met", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

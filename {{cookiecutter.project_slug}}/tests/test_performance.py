@@ -1,0 +1,102 @@
+"""The cold-start choices stay wired (README, Performance).
+
+Powertools and pydantic come from the official Powertools layer, pinned to the version the
+tests run with; the X-Ray SDK is loaded only when tracing is switched on.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cfnlint.decode import decode_str
+
+from {{ cookiecutter.package_name }} import tracing
+
+ROOT = Path(__file__).resolve().parent.parent
+LAYER_PARAMETER = "PowertoolsLayerArn"
+LAYER_PATH = re.compile(
+    r"^/aws/service/powertools/python/(?P<arch>[^/]+)/(?P<runtime>[^/]+)/(?P<version>\d+\.\d+\.\d+)$"
+)
+HOW_TO_ATTACH = (
+    "attach the Powertools layer: a Parameter PowertoolsLayerArn of Type AWS::SSM::Parameter::Value<String> with"
+    " Default /aws/service/powertools/python/<arch>/<runtime>/<version of aws-lambda-powertools in uv.lock>,"
+    " and Globals.Function.Layers: [!Ref PowertoolsLayerArn]"
+)
+
+
+def template() -> dict[str, Any]:
+    decoded, errors = decode_str((ROOT / "template.yaml").read_text(encoding="utf-8"))
+    assert not errors, errors
+    return dict(decoded)
+
+
+def locked_version(package: str) -> str:
+    lock = tomllib.loads((ROOT / "uv.lock").read_text(encoding="utf-8"))
+    return next(str(entry["version"]) for entry in lock["package"] if entry["name"] == package)
+
+
+def bundles(package: str) -> bool:
+    requirements = (ROOT / "src" / "requirements.txt").read_text(encoding="utf-8")
+    return re.search(rf"^{re.escape(package)}==", requirements, flags=re.MULTILINE) is not None
+
+
+def test_layer_is_the_locked_powertools_for_this_runtime_and_architecture() -> None:
+    parsed = template()
+    parameter = parsed.get("Parameters", {}).get(LAYER_PARAMETER)
+    assert parameter is not None, HOW_TO_ATTACH
+    assert parameter["Type"] == "AWS::SSM::Parameter::Value<String>"
+    match = LAYER_PATH.match(parameter["Default"])
+    assert match, f"{parameter['Default']!r} is not a Powertools layer parameter; {HOW_TO_ATTACH}"
+    function_globals = parsed["Globals"]["Function"]
+    assert match["version"] == locked_version("aws-lambda-powertools"), "bump the layer and uv.lock together"
+    assert match["runtime"] == function_globals["Runtime"]
+    assert [match["arch"]] == function_globals["Architectures"]
+
+
+def test_every_function_gets_powertools_from_the_layer_not_the_package() -> None:
+    parsed = template()
+    global_layers = parsed["Globals"]["Function"].get("Layers", [])
+    functions = {
+        name: resource["Properties"]
+        for name, resource in parsed["Resources"].items()
+        if resource["Type"] == "AWS::Serverless::Function"
+    }
+    assert functions
+    for name, properties in functions.items():
+        assert {"Ref": LAYER_PARAMETER} in properties.get("Layers", global_layers), f"{name}: {HOW_TO_ATTACH}"
+    for package in ("aws-lambda-powertools", "pydantic", "pydantic-core", "aws-xray-sdk", "botocore"):
+        assert not bundles(package), f"src/requirements.txt bundles {package}, which the layer or the runtime provides"
+
+
+@pytest.fixture
+def reload_tracing(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
+    yield monkeypatch
+    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
+    importlib.reload(tracing)
+
+
+def test_no_tracer_and_no_xray_sdk_when_tracing_is_off(reload_tracing: pytest.MonkeyPatch) -> None:
+    reload_tracing.setenv("POWERTOOLS_TRACE_DISABLED", "true")
+    reloaded = importlib.reload(tracing)
+    assert not reloaded.ENABLED
+    assert not hasattr(reloaded, "tracer")
+
+    def handler() -> str:
+        return "handled"
+
+    assert reloaded.capture_method(handler) is handler
+    assert reloaded.capture_lambda_handler(handler) is handler
+
+
+def test_tracer_when_tracing_is_on(reload_tracing: pytest.MonkeyPatch) -> None:
+    reload_tracing.setenv("POWERTOOLS_TRACE_DISABLED", "false")
+    reloaded = importlib.reload(tracing)
+    assert reloaded.ENABLED
+    assert reloaded.capture_method == reloaded.tracer.capture_method
+    assert reloaded.capture_lambda_handler == reloaded.tracer.capture_lambda_handler
