@@ -24,9 +24,11 @@ and metrics there, as on Lambda), so formatting them is measured but no pipe is.
 from __future__ import annotations
 
 import copy
+import functools
 import importlib
 import importlib.abc
 import importlib.machinery
+import io
 import json
 import os
 import statistics
@@ -70,9 +72,24 @@ class StubClient:
 
         def call(**_: Any) -> Any:
             self.calls.append(operation)
-            return copy.deepcopy(self._responses.get(operation, {}))
+            return materialize(copy.deepcopy(self._responses.get(operation, {})))
 
         return call
+
+
+@functools.cache
+def file_bytes(path: str) -> bytes:
+    with open(path, "rb") as file:
+        return file.read()
+
+
+def materialize(response: Any) -> Any:
+    """{"__file__": path} becomes a streaming body (like botocore's) of that file's bytes."""
+    if isinstance(response, dict):
+        if set(response) == {"__file__"}:
+            return io.BytesIO(file_bytes(response["__file__"]))
+        return {key: materialize(value) for key, value in response.items()}
+    return response
 
 
 def _ignore(*_: Any, **__: Any) -> None:

@@ -81,6 +81,15 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "rejected": "create_item_wrong_type.json",
         "aws": {"dynamodb": {"put_item": {}}, "secretsmanager": {"get_secret_value": SIGNING_SECRET}},
     },
+    "s3": {
+        "valid": "document_created.json",
+        "rejected": "document_created_truncated.json",
+        # {"__file__": path in the project}: a streaming body with that file's bytes.
+        "aws": {"s3": {"get_object": {"Body": {"__file__": "events/documents/invoice.json"}}}},
+    },
+    "eventbridge": {"valid": "order_placed.json", "rejected": "order_placed_wrong_types.json"},
+    "sqs": {"valid": "order_placed.json", "rejected": "order_missing_field.json"},
+    "dynamodb": {"valid": "stock_dropped_below_reorder_level.json", "rejected": "stock_invalid_image.json"},
 }
 REJECTED_WORDS = re.compile(r"malformed|missing|wrong|invalid|reject|poison|bad|unknown")
 
@@ -118,6 +127,7 @@ class Result:
     check_s: float | None = None
     check_passed: bool | None = None
     packaging: str = ""
+    compiled_package: bool = False
     cold: dict[str, dict[str, Cold]] = field(default_factory=dict)  # packaging -> label -> numbers
     first_invoke: dict[str, Any] = field(default_factory=dict)
     warm: dict[str, Any] = field(default_factory=dict)
@@ -165,20 +175,51 @@ def _tagged(loader: CfnLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
 CfnLoader.add_multi_constructor("!", _tagged)
 
 
-def placeholder(value: Any, resources: Mapping[str, Any]) -> str:
-    """A plausible value for an environment variable that CloudFormation would resolve."""
+def resolve(value: Any, template: Mapping[str, Any], stack: str) -> Any:
+    """A plausible value for what CloudFormation would resolve in a function's environment."""
     if not isinstance(value, dict):
-        return str(value)
-    (tag, argument), = value.items()
-    name = argument if isinstance(argument, str) else str(argument[0] if isinstance(argument, list) else argument)
-    logical_id = name.split(".")[0]
-    resource_type = resources.get(logical_id, {}).get("Type", "")
-    if tag == "!Ref":
+        return value if isinstance(value, list) else str(value)
+    ((tag, argument),) = value.items()
+    resources, parameters = template.get("Resources", {}), template.get("Parameters", {})
+    pseudo = {
+        "AWS::Region": "eu-west-1",
+        "AWS::AccountId": "123456789012",
+        "AWS::Partition": "aws",
+        "AWS::URLSuffix": "amazonaws.com",
+        "AWS::StackName": stack,
+        "AWS::StackId": f"arn:aws:cloudformation:eu-west-1:123456789012:stack/{stack}/0a1b2c3d-4e5f-6a7b-8c9d-0a1b2c3d4e5f",
+    }
+
+    def ref(name: str) -> str:
+        logical_id, _, attribute = name.partition(".")
+        if name in pseudo:
+            return pseudo[name]
+        if name in parameters:
+            return str(parameters[name].get("Default", name))
+        resource_type = resources.get(logical_id, {}).get("Type", "")
+        if attribute == "Arn":
+            service = resource_type.split("::")[1].lower() if resource_type.count("::") == 2 else "lambda"
+            return f"arn:aws:{service}:eu-west-1:123456789012:{logical_id}"
+        if attribute:
+            return logical_id
         return REF_FORMATS.get(resource_type, "{id}").format(id=logical_id)
-    if tag == "!GetAtt" and name.endswith(".Arn"):
-        service = resource_type.split("::")[1].lower() if resource_type.count("::") == 2 else "lambda"
-        return f"arn:aws:{service}:eu-west-1:123456789012:{logical_id}"
-    return logical_id
+
+    if tag == "!Ref":
+        return ref(argument)
+    if tag == "!GetAtt":
+        return ref(argument if isinstance(argument, str) else ".".join(argument))
+    if tag == "!Sub":
+        text = argument if isinstance(argument, str) else argument[0]
+        return re.sub(r"\$\{([^}]+)\}", lambda match: ref(match.group(1)), text)
+    if tag == "!Join":
+        return str(argument[0]).join(str(resolve(part, template, stack)) for part in resolve(argument[1], template, stack))
+    if tag == "!Split":
+        return str(resolve(argument[1], template, stack)).split(argument[0])
+    if tag == "!Select":
+        return resolve(argument[1], template, stack)[int(argument[0])]
+    if tag == "!If":
+        return resolve(argument[1], template, stack)
+    return str(argument)
 
 
 def functions_of(project: Path) -> list[Function]:
@@ -200,7 +241,7 @@ def functions_of(project: Path) -> list[Function]:
                 module=module,
                 attribute=attribute,
                 code_uri=str(properties.get("CodeUri", globals_.get("CodeUri", "."))),
-                environment={name: placeholder(value, resources) for name, value in variables.items()},
+                environment={name: str(resolve(value, template, project.name)) for name, value in variables.items()},
                 uses_powertools_layer="AWSLambdaPowertoolsPython" in layers or "/aws/service/powertools/" in layers,
             )
         )
@@ -322,13 +363,13 @@ def pick_events(project: Path, variant: str) -> dict[str, Path]:
     return {label: project / "events" / name for label, name in (("valid", valid), ("rejected", rejected)) if name}
 
 
-def probe(python: Path, code: Path, function: Function, events: dict[str, Path], variant: str, env: dict[str, str], mode: str, work: Path) -> dict[str, Any]:
+def probe(python: Path, code: Path, function: Function, events: dict[str, Path], variant: str, env: dict[str, str], mode: str, work: Path, project: Path) -> dict[str, Any]:
     spec = {
         "module": function.module,
         "function": function.attribute,
         "function_name": function.logical_id,
         "events": {label: str(path) for label, path in events.items()},
-        "aws": VARIANTS.get(variant, {}).get("aws", {}),
+        "aws": json.loads(json.dumps(VARIANTS.get(variant, {}).get("aws", {})).replace('"__file__": "', f'"__file__": "{project}/')),
         "mode": mode,
         "iterations": 2000,
         "warmup": 100,
@@ -392,7 +433,10 @@ def measure(variant: str, template: Path, work: Path, args: argparse.Namespace, 
         "layer + compiled package": ("deps bytecode", True),
         "bundled (no bytecode)": ("deps source", False),
     }
-    deployed = "layer (deps bytecode)" if result.packaging == "powertools layer" else "bundled (no bytecode)"
+    # `make build` byte-compiles the artifacts when the Makefile says so: then the deployed
+    # package has bytecode for our code and for whatever it bundles.
+    result.compiled_package = "compileall" in (project / "Makefile").read_text(encoding="utf-8")
+    deployed = deployed_mode(result)
     for name, (venv_name, compiled) in packagings.items():
         interpreter = venvs[venv_name]
         tag = name.split(" ")[0] + ("-pyc" if compiled else "")
@@ -416,16 +460,17 @@ def measure(variant: str, template: Path, work: Path, args: argparse.Namespace, 
     events = pick_events(project, variant)
     for function in functions:
         env = {**base_environment(), **LAMBDA_ENVIRONMENT, **function.environment, "AWS_LAMBDA_FUNCTION_NAME": function.logical_id}
-        interpreter = venvs["deps bytecode" if result.packaging == "powertools layer" else "deps source"]
-        code = work / f"task-{'layer' if result.packaging == 'powertools layer' else 'bundled'}-{function.logical_id}"
+        venv_name, compiled = packagings[deployed]
+        interpreter = venvs[venv_name]
+        code = work / f"task-{deployed.split(' ')[0]}{'-pyc' if compiled else ''}-{function.logical_id}"
         log(f"[{variant}] first invoke and warm invokes of {function.module}")
-        firsts = [probe(interpreter, code, function, events, variant, env, "first", work) for _ in range(max(3, args.runs // 2))]
+        firsts = [probe(interpreter, code, function, events, variant, env, "first", work, project) for _ in range(max(3, args.runs // 2))]
         result.first_invoke[function.module] = {
             "import_ms": statistics.median(f["import_ms"] for f in firsts),
             "first_invoke_ms": statistics.median(f["first_invoke_ms"] for f in firsts),
             "status": firsts[0]["status"],
         }
-        result.warm[function.module] = probe(venvs["deps bytecode"], code, function, events, variant, env, "warm", work)
+        result.warm[function.module] = probe(venvs["deps bytecode"], code, function, events, variant, env, "warm", work, project)
 
     if args.skip_build:
         result.errors.append("package size not measured (--skip-build)")
@@ -440,16 +485,24 @@ def measure(variant: str, template: Path, work: Path, args: argparse.Namespace, 
             for function in functions:
                 unzipped, zipped = archive_size(project / ".aws-sam" / "build" / function.logical_id)
                 result.package[function.logical_id] = {"unzipped_mb": unzipped, "zipped_mb": zipped}
+                artifact = project / ".aws-sam" / "build" / function.logical_id
+                if result.compiled_package and not any(artifact.rglob("*.pyc")):
+                    result.errors.append(f"{function.logical_id}: the Makefile compiles, but the artifact has no .pyc")
     return result
 
 
 # ------------------------------------------------------------------ report
 
 
+def deployed_mode(result: Result) -> str:
+    if result.compiled_package:
+        return "layer + compiled package"  # dependencies and code with bytecode, bundled or not
+    return "layer (deps bytecode)" if result.packaging == "powertools layer" else "bundled (no bytecode)"
+
+
 def budget_misses(result: Result) -> list[str]:
     misses = []
-    deployed = "layer (deps bytecode)" if result.packaging == "powertools layer" else "bundled (no bytecode)"
-    cold = result.cold.get(deployed, {})
+    cold = result.cold.get(deployed_mode(result), {})
     reference = cold.get("reference hello world")
     for label, numbers in cold.items():
         if label in ("python -c pass", "reference hello world") or reference is None:
@@ -468,7 +521,10 @@ def budget_misses(result: Result) -> list[str]:
 
 
 def table(result: Result) -> Iterator[str]:
-    yield f"\n== {result.variant}  ({' '.join(result.answers)}; packaging: {result.packaging}; runtime: {result.runtime})"
+    yield (
+        f"\n== {result.variant}  ({' '.join(result.answers)}; packaging: {result.packaging}"
+        f"{', compiled' if result.compiled_package else ''}; runtime: {result.runtime}; budgets on: {deployed_mode(result)})"
+    )
     yield f"bake {result.bake_s:.1f} s; make check after bake: " + (
         "skipped" if result.check_s is None else f"{result.check_s:.0f} s, {'green' if result.check_passed else 'FAILED'}"
     )

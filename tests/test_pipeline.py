@@ -334,9 +334,11 @@ def test_gitlab_pipeline_stages_and_oidc(bakery: Any, answers: dict[str, str]) -
     assert runtime
     assert pipeline["default"]["image"].startswith(f"python:{runtime[1]}-")
     jobs = {name: job for name, job in pipeline.items() if isinstance(job, dict) and "stage" in job}
-    assert set(jobs) == {"check", "audit", "build", "deploy-staging", "deploy-production"}
+    assert set(jobs) == {"check", "audit", "template-drift", "build", "deploy-staging", "deploy-production"}
     assert "make check" in jobs["check"]["script"]
     assert "make audit" in jobs["audit"]["script"]
+    assert any("cruft check" in line for line in jobs["template-drift"]["script"])
+    assert jobs["template-drift"]["allow_failure"] is True
     assert {"make build", "make sbom"} <= set(jobs["build"]["script"])
     template = pipeline[".deploy"]
     assert template["id_tokens"] == {"AWS_ID_TOKEN": {"aud": "sts.amazonaws.com"}}

@@ -34,11 +34,14 @@ TEST_ENVIRONMENT = {
 os.environ.update(TEST_ENVIRONMENT)
 
 
+FUNCTION_NAME = "{{ cookiecutter.project_slug }}-orders"
+
+
 @dataclass
 class FakeLambdaContext:
-    function_name: str = "{{ cookiecutter.project_slug }}-orders"
+    function_name: str = FUNCTION_NAME
     memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:eu-west-1:123456789012:function:{{ cookiecutter.project_slug }}-orders:live"
+    invoked_function_arn: str = f"arn:aws:lambda:eu-west-1:123456789012:function:{FUNCTION_NAME}:live"
     aws_request_id: str = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
 
     def get_remaining_time_in_millis(self) -> int:

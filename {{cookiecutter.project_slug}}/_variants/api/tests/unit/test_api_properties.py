@@ -25,9 +25,8 @@ from tests.conftest import FakeLambdaContext, load_event
 
 REQUEST_SCHEMA = apigateway_schema(CreateItemRequest)
 FORBIDDEN_IN_RESPONSES = ("Traceback", 'File "', "Error(", "pydantic", "botocore")
-PROPERTY_SETTINGS = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+# Example counts and randomness come from the Hypothesis profile (conftest.py at the root).
+PROPERTY_SETTINGS = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),

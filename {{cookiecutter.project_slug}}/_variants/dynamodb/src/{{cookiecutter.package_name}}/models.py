@@ -8,6 +8,7 @@ it is used, so a request built without validation can never be written.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -20,6 +21,10 @@ CHANGE_ID_PATTERN = r"^[0-9A-Za-z-]{1,128}$"
 # The stream attributes the function reads; the FilterCriteria in template.yaml names the same ones.
 WATCHED_ATTRIBUTES = ("quantity", "reorder_level")
 MAX_COUNT = 1_000_000_000
+# Counts are whole numbers, which SDKs write as plain digits. Checked on the raw text because
+# Powertools' deserializer reads an empty or "." number as 0.
+COUNT_ATTRIBUTES = ("quantity", "reorder_level", "reorder_quantity")
+COUNT_TEXT = re.compile(r"[0-9]{1,10}")
 
 _DESERIALIZER = TypeDeserializer()
 
@@ -66,9 +71,14 @@ class StockChangeImages(DynamoDBStreamChangedRecordModel):
         """Replaces Powertools' validator of the same name, which lets TypeError, AttributeError
         or decimal errors escape on a malformed image: here they are validation errors."""
         try:
-            return {name: _DESERIALIZER.deserialize(attribute) for name, attribute in value.items()}
+            image = {name: _DESERIALIZER.deserialize(attribute) for name, attribute in value.items()}
         except Exception:  # any malformed DynamoDB JSON
             raise ValueError("not a DynamoDB JSON image") from None
+        for name in COUNT_ATTRIBUTES:
+            number = value.get(name, {}).get("N")
+            if number is not None and not (isinstance(number, str) and COUNT_TEXT.fullmatch(number)):
+                raise ValueError(f"{name} must be a whole number written in digits")
+        return image
 
 
 class StockStreamRecord(DynamoDBStreamRecordModel):

@@ -21,9 +21,8 @@ from {{ cookiecutter.package_name }} import settings as service_settings
 from tests.conftest import Aws, FakeLambdaContext, load_document
 
 KEY = "incoming/property.json"
-PROPERTY_SETTINGS = settings(
-    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+# Example counts and randomness come from the Hypothesis profile (conftest.py at the root).
+PROPERTY_SETTINGS = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 # Every way the handler may fail, each of which Lambda retries and then sends to the failure queue.
 NAMED_FAILURES = (
     handler.InvalidEventError,

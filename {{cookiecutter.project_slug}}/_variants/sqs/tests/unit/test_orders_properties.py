@@ -20,9 +20,8 @@ from {{ cookiecutter.package_name }}.models import OrderPlaced
 
 from tests.conftest import FakeLambdaContext, batch, order, sqs_record
 
-PROPERTY_SETTINGS = settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+# Example counts and randomness come from the Hypothesis profile (conftest.py at the root).
+PROPERTY_SETTINGS = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
