@@ -42,6 +42,11 @@ class InvalidEventError(ValueError):
     """The event is not an S3 notification for a new document of this bucket."""
 
 
+class OutputValidationError(RuntimeError):
+    """The receipt the function built breaks its own model: a bug, so nothing is recorded.
+    Its message names fields and error kinds only, never the values."""
+
+
 # Bad input, not a bug: counted as rejected documents. Anything else is a processing failure.
 REJECTIONS: tuple[type[Exception], ...] = (
     InvalidEventError,
@@ -76,7 +81,10 @@ def idempotency_config() -> IdempotencyConfig:
 
 
 def record(document: DocumentRef) -> IntakeReceipt:
-    receipt = logic.record_document(document, reader(), receipts())
+    try:
+        receipt = logic.record_document(document, reader(), receipts())
+    except ValidationError as error:  # pydantic's message quotes the values: keep only where and what
+        raise OutputValidationError(f"the receipt breaks its model ({describe(error)})") from None
     metrics.add_metric(name="DocumentRecorded", unit=MetricUnit.Count, value=1)
     logger.info("Document recorded", invoice_id=receipt.invoice_id, version_id=document.version_id)
     return receipt
@@ -119,6 +127,27 @@ def is_rejection(error: Exception) -> bool:
     return isinstance(error, (*REJECTIONS, IdempotencyValidationError))
 
 
+def is_duplicate_in_progress(error: Exception) -> bool:
+    from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
+
+    return isinstance(error, IdempotencyAlreadyInProgressError)
+
+
+def report_failure(error: Exception) -> None:
+    """Count and log a failed invocation; the correlation id is already on every log line."""
+    if is_rejection(error):
+        metrics.add_metric(name="DocumentRejected", unit=MetricUnit.Count, value=1)
+        logger.warning("Document rejected", reason=type(error).__name__, detail=str(error))
+    elif is_duplicate_in_progress(error):
+        # Another invocation is recording this version right now (a concurrent duplicate, or
+        # one that timed out less than its remaining time ago). Not a failure: the raise makes
+        # Lambda retry, and the retry finds the saved receipt or takes over the expired lock.
+        logger.warning("Document already being recorded; Lambda retries it", reason=type(error).__name__)
+    else:
+        metrics.add_metric(name="ProcessingFailed", unit=MetricUnit.Count, value=1)
+        logger.exception("Processing failed")
+
+
 @tracing.capture_method
 def intake(event: Any, context: LambdaContext) -> IntakeResult:
     notification = parse_notification(event)
@@ -133,11 +162,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     try:
         result: IntakeResult = intake(event, context)
     except Exception as error:
-        if is_rejection(error):
-            metrics.add_metric(name="DocumentRejected", unit=MetricUnit.Count, value=1)
-            logger.warning("Document rejected", reason=type(error).__name__, detail=str(error))
-        else:
-            metrics.add_metric(name="ProcessingFailed", unit=MetricUnit.Count, value=1)
-            logger.exception("Processing failed")
+        report_failure(error)
         raise  # Lambda retries, then sends the event to the on-failure queue
     return result.model_dump(mode="json")

@@ -76,6 +76,9 @@ class ReceiptRepository:
         return self._client or dynamodb_client()
 
     def put(self, receipt: IntakeReceipt) -> None:
+        # Output validation at the last step: a receipt that breaks its model (a bug upstream,
+        # or one built with model_construct) raises here and is never written.
+        receipt = IntakeReceipt.model_validate(receipt)
         try:
             self.client.put_item(
                 TableName=self._table_name,

@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import logging
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from typing import Any, cast
 
 import pytest
-from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyValidationError
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
 
 from {{ cookiecutter.package_name }} import handler, logic, repository, settings
+from {{ cookiecutter.package_name }}.models import IntakeReceipt, Invoice
 
-from tests.conftest import BUCKET, MAX_DOCUMENT_BYTES, Aws, FakeLambdaContext, load_document, load_event
+from tests.conftest import (
+    BUCKET,
+    IDEMPOTENCY_IN_PROGRESS_EXPIRY,
+    IDEMPOTENCY_STATUS,
+    MAX_DOCUMENT_BYTES,
+    Aws,
+    FakeLambdaContext,
+    load_document,
+    load_event,
+)
 
 INVOICE_KEY = "incoming/invoice-2026-0001.json"
 # What the handler builds from settings once per process. The boto3 clients stay: moto
@@ -152,6 +168,7 @@ def test_an_invalid_document_raises_for_retry_then_the_failure_queue(
     [warning] = [record for record in records if record["level"] == "WARNING"]
     assert warning["message"] == "Document rejected"
     assert warning["reason"] == "InvalidDocumentError"
+    assert warning["correlation_id"] == event["Records"][0]["responseElements"]["x-amz-request-id"]
     assert "forty" not in log_output.getvalue()
 
 
@@ -305,3 +322,176 @@ def test_missing_configuration_fails_closed(
     with pytest.raises(ValueError, match="max_document_bytes"):
         handler.handler(aws.upload(INVOICE_KEY, load_document("invoice.json")), lambda_context)
     assert aws.receipts() == []
+
+
+def logged(log_output: io.StringIO, level: str) -> list[dict[str, Any]]:
+    records = [json.loads(line) for line in log_output.getvalue().splitlines()]
+    return [record for record in records if record["level"] == level]
+
+
+def failure_metrics(capsys: pytest.CaptureFixture[str]) -> list[str]:
+    """The names of the failure metrics the invocations emitted, in order."""
+    blobs = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    return [name for blob in blobs for name in ("DocumentRejected", "ProcessingFailed") if name in blob]
+
+
+def request_id(event: dict[str, Any]) -> str:
+    """The correlation id: S3's request id of the upload, carried by the event."""
+    return str(event["Records"][0]["responseElements"]["x-amz-request-id"])
+
+
+# ------------------------------------------------------------------ concurrent duplicates
+Outcome = dict[str, Any] | Exception
+
+
+def deliver_concurrently(event: dict[str, Any], copies: int, one_finished: threading.Event) -> list[Outcome]:
+    """S3 delivering the same event to ``copies`` invocations at the same moment."""
+    start = threading.Barrier(copies)
+    outcomes: list[Outcome] = []
+
+    def invoke() -> None:
+        start.wait(timeout=5)
+        try:
+            outcomes.append(handler.handler(copy.deepcopy(event), FakeLambdaContext()))
+        except Exception as error:  # what Lambda would see: the test sorts them out
+            outcomes.append(error)
+        finally:
+            one_finished.set()
+
+    threads = [threading.Thread(target=invoke) for _ in range(copies)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    return outcomes
+
+
+def hold_reads_until(released: threading.Event, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep an invocation that reached the read busy until ``released``: so the two deliveries
+    overlap for sure, instead of the first one finishing before the second one starts."""
+    original = repository.DocumentReader.read
+
+    def held_read(self: repository.DocumentReader, document: Any) -> bytes:
+        released.wait(timeout=2)
+        return original(self, document)
+
+    monkeypatch.setattr(repository.DocumentReader, "read", held_read)
+
+
+def test_a_duplicate_delivered_concurrently_is_recorded_once(
+    aws: Aws, puts: list[str], log_output: io.StringIO, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    event = aws.upload(INVOICE_KEY, load_document("invoice.json"))
+    one_finished = threading.Event()
+    hold_reads_until(one_finished, monkeypatch)
+
+    outcomes = deliver_concurrently(event, copies=2, one_finished=one_finished)
+
+    [receipt] = [outcome for outcome in outcomes if isinstance(outcome, dict)]
+    [refused] = [outcome for outcome in outcomes if isinstance(outcome, Exception)]
+    assert isinstance(refused, IdempotencyAlreadyInProgressError)  # raised, so Lambda retries the event
+    assert puts == ["INV-20260001"]
+    assert handler.handler(event, FakeLambdaContext()) == receipt  # and the retry gets the saved receipt
+    assert puts == ["INV-20260001"]
+    assert len(aws.receipts()) == 1
+    [warning] = logged(log_output, "WARNING")
+    assert warning["correlation_id"] == request_id(event)
+    assert logged(log_output, "ERROR") == []  # a duplicate is not a processing failure: no alarm
+
+
+# ------------------------------------------------------------------ an invocation that timed out
+class InvocationTimedOut(BaseException):
+    """A Lambda timeout seen from inside: the runtime stops the invocation, so no ``except
+    Exception`` runs and Powertools gets no chance to delete the in-progress record."""
+
+
+def times_out(self: repository.DocumentReader, document: Any) -> bytes:
+    raise InvocationTimedOut
+
+
+def now_in_millis() -> int:
+    return int(time.time() * 1000)
+
+
+def test_a_timed_out_invocation_locks_its_document_only_for_the_time_it_had(
+    aws: Aws, puts: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    event = aws.upload(INVOICE_KEY, load_document("invoice.json"))
+    original = repository.DocumentReader.read
+    monkeypatch.setattr(repository.DocumentReader, "read", times_out)
+    before = now_in_millis()
+    with pytest.raises(InvocationTimedOut):
+        handler.handler(event, FakeLambdaContext(remaining_time_in_millis=1_500))
+    after = now_in_millis()
+    monkeypatch.setattr(repository.DocumentReader, "read", original)  # the retries read normally
+
+    [lock] = aws.idempotency_records()
+    assert lock[IDEMPOTENCY_STATUS] == {"S": "INPROGRESS"}
+    # register_lambda_context: the lock ends with the invocation's deadline, not after 24 hours.
+    assert before + 1_500 <= int(lock[IDEMPOTENCY_IN_PROGRESS_EXPIRY]["N"]) <= after + 1_500
+
+    with pytest.raises(IdempotencyAlreadyInProgressError):  # a retry within that time must not record too
+        handler.handler(event, FakeLambdaContext())
+    assert puts == []
+
+    aws.run_out_in_progress_time()
+    first = handler.handler(event, FakeLambdaContext())  # a retry after it takes over the lock
+    assert handler.handler(event, FakeLambdaContext()) == first  # and a late duplicate gets its receipt
+    assert puts == ["INV-20260001"]
+    [stored] = aws.receipts()
+    assert stored["version_id"]["S"] == first["receipts"][0]["version_id"]
+    [done] = aws.idempotency_records()
+    assert done[IDEMPOTENCY_STATUS] == {"S": "COMPLETED"}
+
+
+# ------------------------------------------------------------------ output validation
+LEAKED = "INV-LEAKED-CONTENT"
+
+
+def invoice_with_a_broken_id(raw: bytes) -> Invoice:
+    """A bug in the rules: model_copy does not validate what it changes."""
+    return Invoice.model_validate_json(raw).model_copy(update={"invoice_id": LEAKED})
+
+
+def receipt_built_without_validation(**fields: Any) -> IntakeReceipt:
+    return IntakeReceipt.model_construct(**{**fields, "invoice_id": LEAKED})
+
+
+@pytest.mark.parametrize(
+    ("name", "bug"),
+    [("parse_invoice", invoice_with_a_broken_id), ("IntakeReceipt", receipt_built_without_validation)],
+)
+def test_a_receipt_breaking_its_model_fails_closed(
+    name: str,
+    bug: Callable[..., Any],
+    aws: Aws,
+    log_output: io.StringIO,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(logic, name, bug)
+    event = aws.upload(INVOICE_KEY, load_document("invoice.json"))
+    with pytest.raises(handler.OutputValidationError) as raised:
+        handler.handler(event, FakeLambdaContext())
+
+    assert str(raised.value) == "the receipt breaks its model (invoice_id: string_pattern_mismatch)"
+    assert raised.value.__suppress_context__  # raised from None: pydantic's message quotes the values
+    assert aws.receipts() == []
+    assert aws.idempotency_records() == []  # nothing saved that a retry would replay
+    [error] = logged(log_output, "ERROR")
+    assert error["message"] == "Processing failed"
+    assert error["correlation_id"] == request_id(event)
+    assert LEAKED not in log_output.getvalue()
+    assert failure_metrics(capsys) == ["ProcessingFailed"]
+
+
+def test_a_rejection_is_counted_and_logged_with_the_correlation_id(
+    aws: Aws, log_output: io.StringIO, capsys: pytest.CaptureFixture[str]
+) -> None:
+    event = aws.upload(INVOICE_KEY, load_document("invoice_wrong_types.json"))
+    with pytest.raises(logic.InvalidDocumentError):
+        handler.handler(event, FakeLambdaContext())
+    [warning] = logged(log_output, "WARNING")
+    assert (warning["message"], warning["correlation_id"]) == ("Document rejected", request_id(event))
+    assert request_id(event) != FakeLambdaContext().aws_request_id  # the id comes from the event
+    assert failure_metrics(capsys) == ["DocumentRejected"]
