@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -19,6 +20,9 @@ REGION = "eu-west-1"
 ORDERS_TABLE = "orders-test"
 IDEMPOTENCY_TABLE = "idempotency-test"
 FUNCTION_NAME = "{{ cookiecutter.project_slug }}-orders"
+# Attribute names of Powertools' DynamoDBPersistenceLayer (its defaults, which handler.py keeps).
+IDEMPOTENCY_STATUS = "status"
+IDEMPOTENCY_IN_PROGRESS_EXPIRY = "in_progress_expiration"  # epoch milliseconds
 
 # Set before any handler module is imported: Powertools reads them at import time.
 TEST_ENVIRONMENT = {
@@ -41,9 +45,10 @@ class FakeLambdaContext:
     memory_limit_in_mb: int = 512
     invoked_function_arn: str = f"arn:aws:lambda:eu-west-1:123456789012:function:{FUNCTION_NAME}:live"
     aws_request_id: str = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+    remaining_time_in_millis: int = 30_000
 
     def get_remaining_time_in_millis(self) -> int:
-        return 30_000
+        return self.remaining_time_in_millis
 
 
 @pytest.fixture(autouse=True)
@@ -76,6 +81,19 @@ class Aws:
     def idempotency_records(self) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = self.dynamodb.scan(TableName=IDEMPOTENCY_TABLE)["Items"]
         return items
+
+    def run_out_in_progress_time(self) -> None:
+        """What the clock does to the lock of an invocation that timed out: once the time it had
+        left is over, its in-progress record may be taken over by a retry."""
+        past = str(int(time.time() * 1000) - 1_000)
+        for item in self.idempotency_records():
+            self.dynamodb.update_item(
+                TableName=IDEMPOTENCY_TABLE,
+                Key={"id": item["id"]},
+                UpdateExpression="SET #expiry = :past",
+                ExpressionAttributeNames={"#expiry": IDEMPOTENCY_IN_PROGRESS_EXPIRY},
+                ExpressionAttributeValues={":past": {"N": past}},
+            )
 
     def forget_idempotency_records(self) -> None:
         """What the table's TTL does after IDEMPOTENCY_EXPIRY_SECONDS."""

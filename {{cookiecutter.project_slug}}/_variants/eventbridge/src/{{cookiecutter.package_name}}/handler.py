@@ -42,6 +42,11 @@ class InvalidEventError(ValueError):
     """The event is not an OrderPlaced event of the orders service with a valid order."""
 
 
+class OutputValidationError(RuntimeError):
+    """The record the function built breaks its own model: a bug, so nothing is written.
+    Its message names fields and error kinds only, never the values."""
+
+
 @cache
 def orders() -> OrderRepository:
     return OrderRepository(settings().orders_table)
@@ -63,7 +68,10 @@ def idempotency_config() -> IdempotencyConfig:
 
 
 def record(order: OrderPlaced) -> RecordedOrder:
-    recorded = logic.record_order(order, orders())
+    try:
+        recorded = logic.record_order(order, orders())
+    except ValidationError as error:  # pydantic's message quotes the values: keep only where and what
+        raise OutputValidationError(f"the order record breaks its model ({describe(error)})") from None
     metrics.add_metric(name="OrderRecorded", unit=MetricUnit.Count, value=1)
     logger.info("Order recorded", order_id=recorded.order_id, line_count=recorded.line_count)
     return recorded
@@ -106,6 +114,27 @@ def is_rejection(error: Exception) -> bool:
     return isinstance(error, (InvalidEventError, OrderConflictError, IdempotencyValidationError))
 
 
+def is_duplicate_in_progress(error: Exception) -> bool:
+    from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
+
+    return isinstance(error, IdempotencyAlreadyInProgressError)
+
+
+def report_failure(error: Exception) -> None:
+    """Count and log a failed invocation; the correlation id is already on every log line."""
+    if is_rejection(error):
+        metrics.add_metric(name="OrderRejected", unit=MetricUnit.Count, value=1)
+        logger.warning("Order event rejected", reason=type(error).__name__, detail=str(error))
+    elif is_duplicate_in_progress(error):
+        # Another invocation is recording this order right now (a concurrent duplicate, or one
+        # that timed out less than its remaining time ago). Not a failure: the raise makes
+        # Lambda retry, and the retry finds the saved result or takes over the expired lock.
+        logger.warning("Order already being recorded; Lambda retries it", reason=type(error).__name__)
+    else:
+        metrics.add_metric(name="ProcessingFailed", unit=MetricUnit.Count, value=1)
+        logger.exception("Processing failed")
+
+
 @tracing.capture_method
 def accept(event: Any, context: LambdaContext) -> RecordedOrder:
     order = parse_order(event)
@@ -120,11 +149,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     try:
         recorded: RecordedOrder = accept(event, context)
     except Exception as error:
-        if is_rejection(error):
-            metrics.add_metric(name="OrderRejected", unit=MetricUnit.Count, value=1)
-            logger.warning("Order event rejected", reason=type(error).__name__, detail=str(error))
-        else:
-            metrics.add_metric(name="ProcessingFailed", unit=MetricUnit.Count, value=1)
-            logger.exception("Processing failed")
+        report_failure(error)
         raise  # Lambda retries, then sends the event to the on-failure queue
     return recorded.model_dump(mode="json")

@@ -35,6 +35,9 @@ class OrderRepository:
         return self._client or dynamodb_client()
 
     def put(self, order: RecordedOrder, fingerprint: str) -> None:
+        # Output validation at the last step: a record that breaks its model (a bug upstream,
+        # or one built with model_construct) raises here and is never written.
+        order = RecordedOrder.model_validate(order)
         try:
             self.client.put_item(
                 TableName=self._table_name,

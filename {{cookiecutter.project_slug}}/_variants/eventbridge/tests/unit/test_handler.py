@@ -6,15 +6,21 @@ import copy
 import io
 import json
 import logging
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from typing import Any, cast
 
 import pytest
-from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyValidationError
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
 
-from {{ cookiecutter.package_name }} import handler, repository, settings
+from {{ cookiecutter.package_name }} import handler, logic, repository, settings
+from {{ cookiecutter.package_name }}.models import OrderPlaced, RecordedOrder
 
-from tests.conftest import Aws, FakeLambdaContext, load_event
+from tests.conftest import IDEMPOTENCY_IN_PROGRESS_EXPIRY, IDEMPOTENCY_STATUS, Aws, FakeLambdaContext, load_event
 
 ORDER_ID = "ORD-20261126K7Q2"
 # What the handler builds from settings once per process. The boto3 client stays: moto
@@ -262,3 +268,174 @@ def test_missing_configuration_fails_closed(
     with pytest.raises(ValueError, match="orders_table"):
         handler.handler(load_event("order_placed.json"), lambda_context)
     assert aws.orders() == []
+
+
+def logged(log_output: io.StringIO, level: str) -> list[dict[str, Any]]:
+    records = [json.loads(line) for line in log_output.getvalue().splitlines()]
+    return [record for record in records if record["level"] == level]
+
+
+def failure_metrics(capsys: pytest.CaptureFixture[str]) -> list[str]:
+    """The names of the failure metrics the invocations emitted, in order."""
+    blobs = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    return [name for blob in blobs for name in ("OrderRejected", "ProcessingFailed") if name in blob]
+
+
+# ------------------------------------------------------------------ concurrent duplicates
+Outcome = dict[str, Any] | Exception
+
+
+def deliver_concurrently(event: dict[str, Any], copies: int, one_finished: threading.Event) -> list[Outcome]:
+    """EventBridge delivering the same event to ``copies`` invocations at the same moment."""
+    start = threading.Barrier(copies)
+    outcomes: list[Outcome] = []
+
+    def invoke() -> None:
+        start.wait(timeout=5)
+        try:
+            outcomes.append(handler.handler(copy.deepcopy(event), FakeLambdaContext()))
+        except Exception as error:  # what Lambda would see: the test sorts them out
+            outcomes.append(error)
+        finally:
+            one_finished.set()
+
+    threads = [threading.Thread(target=invoke) for _ in range(copies)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    return outcomes
+
+
+def hold_recording_until(released: threading.Event, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep an invocation that started recording busy until ``released``: so the two deliveries
+    overlap for sure, instead of the first one finishing before the second one starts."""
+    original = logic.record_order
+
+    def held(order: OrderPlaced, store: logic.OrderStore) -> RecordedOrder:
+        released.wait(timeout=5)  # only a broken lock makes both invocations wait this long
+        return original(order, store)
+
+    monkeypatch.setattr(logic, "record_order", held)
+
+
+def test_a_duplicate_delivered_concurrently_is_recorded_once(
+    aws: Aws, puts: list[str], log_output: io.StringIO, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    event = load_event("order_placed.json")
+    one_finished = threading.Event()
+    hold_recording_until(one_finished, monkeypatch)
+
+    outcomes = deliver_concurrently(event, copies=2, one_finished=one_finished)
+
+    recorded = [outcome for outcome in outcomes if isinstance(outcome, dict)]
+    refused = [outcome for outcome in outcomes if isinstance(outcome, Exception)]
+    assert len(outcomes) == 2
+    assert puts == [ORDER_ID]
+    assert len(aws.orders()) == 1
+    # The loser raises, so Lambda retries the event (or, had the winner already finished, gets its result).
+    assert [type(error) for error in refused] == [IdempotencyAlreadyInProgressError] * len(refused)
+    retried = handler.handler(event, FakeLambdaContext())  # Lambda's retry of the loser
+    assert recorded
+    assert all(outcome == retried for outcome in recorded)  # every caller sees the one result
+    assert puts == [ORDER_ID]
+    warnings = logged(log_output, "WARNING")
+    assert [warning["correlation_id"] for warning in warnings] == [event["id"]] * len(refused)
+    assert logged(log_output, "ERROR") == []  # a duplicate is not a processing failure: no alarm
+
+
+# ------------------------------------------------------------------ an invocation that timed out
+class InvocationTimedOut(BaseException):
+    """A Lambda timeout seen from inside: the runtime stops the invocation, so no ``except
+    Exception`` runs and Powertools gets no chance to delete the in-progress record."""
+
+
+def times_out(order: OrderPlaced, store: logic.OrderStore) -> RecordedOrder:
+    raise InvocationTimedOut
+
+
+def now_in_millis() -> int:
+    return int(time.time() * 1000)
+
+
+def test_a_timed_out_invocation_locks_its_order_only_for_the_time_it_had(
+    aws: Aws, puts: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    event = load_event("order_placed.json")
+    original = logic.record_order
+    monkeypatch.setattr(logic, "record_order", times_out)
+    before = now_in_millis()
+    with pytest.raises(InvocationTimedOut):
+        handler.handler(event, FakeLambdaContext(remaining_time_in_millis=1_500))
+    after = now_in_millis()
+    monkeypatch.setattr(logic, "record_order", original)  # the retries record normally
+
+    [lock] = aws.idempotency_records()
+    assert lock[IDEMPOTENCY_STATUS] == {"S": "INPROGRESS"}
+    # register_lambda_context: the lock ends with the invocation's deadline, not after 48 hours.
+    assert before + 1_500 <= int(lock[IDEMPOTENCY_IN_PROGRESS_EXPIRY]["N"]) <= after + 1_500
+
+    with pytest.raises(IdempotencyAlreadyInProgressError):  # a retry within that time must not record too
+        handler.handler(load_event("order_placed_republished.json"), FakeLambdaContext())
+    assert puts == []
+
+    aws.run_out_in_progress_time()
+    first = handler.handler(event, FakeLambdaContext())  # a retry after it takes over the lock
+    assert handler.handler(event, FakeLambdaContext()) == first  # and a late duplicate gets its result
+    assert puts == [ORDER_ID]
+    [done] = aws.idempotency_records()
+    assert done[IDEMPOTENCY_STATUS] == {"S": "COMPLETED"}
+
+
+# ------------------------------------------------------------------ output validation
+LEAKED = "CUS-LEAKED-CONTENT"
+ORIGINAL_RECORD_ORDER = logic.record_order
+
+
+def order_with_a_broken_customer(order: OrderPlaced, store: logic.OrderStore) -> RecordedOrder:
+    """A bug in the rules: model_copy does not validate what it changes."""
+    return ORIGINAL_RECORD_ORDER(order.model_copy(update={"customer_id": LEAKED}), store)
+
+
+def record_built_without_validation(**fields: Any) -> RecordedOrder:
+    return RecordedOrder.model_construct(**{**fields, "customer_id": LEAKED})
+
+
+@pytest.mark.parametrize(
+    ("name", "bug"),
+    [("record_order", order_with_a_broken_customer), ("RecordedOrder", record_built_without_validation)],
+)
+def test_a_record_breaking_its_model_fails_closed(
+    name: str,
+    bug: Callable[..., Any],
+    aws: Aws,
+    log_output: io.StringIO,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(logic, name, bug)
+    event = load_event("order_placed.json")
+    with pytest.raises(handler.OutputValidationError) as raised:
+        handler.handler(event, FakeLambdaContext())
+
+    assert str(raised.value) == "the order record breaks its model (customer_id: string_pattern_mismatch)"
+    assert raised.value.__suppress_context__  # raised from None: pydantic's message quotes the values
+    assert aws.orders() == []
+    assert aws.idempotency_records() == []  # nothing saved that a retry would replay
+    [error] = logged(log_output, "ERROR")
+    assert error["message"] == "Processing failed"
+    assert error["correlation_id"] == event["id"]
+    assert LEAKED not in log_output.getvalue()
+    assert failure_metrics(capsys) == ["ProcessingFailed"]
+
+
+def test_a_rejection_is_counted_and_logged_with_the_correlation_id(
+    aws: Aws, log_output: io.StringIO, capsys: pytest.CaptureFixture[str]
+) -> None:
+    event = load_event("order_placed_wrong_types.json")
+    with pytest.raises(handler.InvalidEventError):
+        handler.handler(event, FakeLambdaContext())
+    [warning] = logged(log_output, "WARNING")
+    assert (warning["message"], warning["correlation_id"]) == ("Order event rejected", event["id"])
+    assert event["id"] != FakeLambdaContext().aws_request_id  # the id comes from the event
+    assert failure_metrics(capsys) == ["OrderRejected"]

@@ -3,10 +3,14 @@ change there that breaks the contract of the code fails here, not in production.
 
 from __future__ import annotations
 
+import inspect
 from functools import cache
 from pathlib import Path
 from typing import Any, get_args
 
+import pytest
+
+from {{ cookiecutter.package_name }} import handler
 from {{ cookiecutter.package_name }}.models import (
     ORDER_DETAIL_TYPE,
     ORDER_ID_PREFIX,
@@ -87,3 +91,40 @@ def test_both_queues_are_encrypted_tls_only_and_alarmed() -> None:
         assert any(s["Effect"] == "Deny" and "aws:SecureTransport" in str(s["Condition"]) for s in statements)
         alarm = properties(f"{queue}DepthAlarm")
         assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}]
+
+
+@cache
+def function_environment() -> dict[str, Any]:
+    found: dict[str, Any] = load_source(TEMPLATE)["Globals"]["Function"]["Environment"]["Variables"]
+    return found
+
+
+def metric_alarms() -> dict[str, dict[str, Any]]:
+    """The alarms on the handler's own metrics (Powertools' namespace), by metric name."""
+    namespace = function_environment()["POWERTOOLS_METRICS_NAMESPACE"]
+    return {
+        alarm["Properties"]["MetricName"]: alarm["Properties"]
+        for alarm in resources().values()
+        if alarm["Type"] == "AWS::CloudWatch::Alarm" and alarm["Properties"]["Namespace"] == namespace
+    }
+
+
+@pytest.mark.parametrize("metric", ["OrderRejected", "ProcessingFailed"])
+def test_every_failure_metric_the_handler_emits_is_alarmed(metric: str) -> None:
+    assert f'add_metric(name="{metric}"' in inspect.getsource(handler)  # still emitted under that name
+    alarm = metric_alarms()[metric]
+    # Powertools adds the service as the one dimension; an alarm on other dimensions never fires.
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": function_environment()["POWERTOOLS_SERVICE_NAME"]}]
+    assert (alarm["Statistic"], alarm["Threshold"], alarm["ComparisonOperator"]) == (
+        "Sum",
+        1,
+        "GreaterThanOrEqualToThreshold",
+    )
+    assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
+def test_only_processing_failures_roll_a_deployment_back() -> None:
+    """Rejected events say nothing about the new code; a processing failure does."""
+    alarms = properties("OrderFunction")["DeploymentPreference"]["Alarms"]
+    assert {"Ref": "OrderProcessingFailedAlarm"} in alarms
+    assert {"Ref": "OrderRejectedAlarm"} not in alarms
