@@ -190,3 +190,75 @@ def test_missing_configuration_fails_closed(monkeypatch: pytest.MonkeyPatch, lam
     status, body = invoke(load_event("create_item.json"), lambda_context)
     assert status == 500
     assert body["message"] == "Internal server error"
+
+
+# ------------------------------------------------------------------ correlation ids and metrics
+API_GATEWAY_REQUEST_ID = "0f1e2d3c-4b5a-4968-8776-api0gateway1"
+
+
+def from_api_gateway(name: str) -> dict[str, Any]:
+    """A sample event whose API Gateway request id differs from the Lambda request id, so a
+    test can tell which of the two the logs carry."""
+    event = load_event(name)
+    event["requestContext"]["requestId"] = API_GATEWAY_REQUEST_ID
+    return event
+
+
+def logged_once(log_output: io.StringIO, message: str) -> dict[str, Any]:
+    records = [json.loads(line) for line in log_output.getvalue().splitlines()]
+    [found] = [record for record in records if record["message"] == message]
+    matched: dict[str, Any] = found
+    return matched
+
+
+def failure_metrics(capsys: pytest.CaptureFixture[str]) -> list[str]:
+    """The names of the failure metrics the invocation emitted, in order."""
+    blobs = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    names = ("ValidationFailed", "ProcessingFailed", "ResponseValidationFailed")
+    return [name for blob in blobs for name in names if name in blob]
+
+
+def test_a_rejected_request_is_counted_and_logged_with_the_correlation_id(
+    lambda_context: FakeLambdaContext, log_output: io.StringIO, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, _ = invoke(from_api_gateway("create_item_wrong_type.json"), lambda_context)
+    assert status == 422
+    rejected = logged_once(log_output, "Request rejected")
+    assert rejected["correlation_id"] == API_GATEWAY_REQUEST_ID != lambda_context.aws_request_id
+    assert failure_metrics(capsys) == ["ValidationFailed"]
+
+
+def test_a_processing_failure_is_counted_and_logged_with_the_correlation_id(
+    monkeypatch: pytest.MonkeyPatch,
+    lambda_context: FakeLambdaContext,
+    log_output: io.StringIO,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def explode(item_id: str, store: object) -> None:
+        raise RuntimeError("table unreachable")
+
+    monkeypatch.setattr(logic, "get_item", explode)
+    status, _ = invoke(from_api_gateway("get_item.json"), lambda_context)
+    assert status == 500
+    failed = logged_once(log_output, "Unhandled error")
+    assert (failed["level"], failed["correlation_id"]) == ("ERROR", API_GATEWAY_REQUEST_ID)
+    assert failure_metrics(capsys) == ["ProcessingFailed"]
+
+
+def test_a_response_breaking_its_model_is_counted_and_logged_with_the_correlation_id(
+    monkeypatch: pytest.MonkeyPatch,
+    lambda_context: FakeLambdaContext,
+    log_output: io.StringIO,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    broken = Item.model_construct(
+        item_id="not-an-id", name="LEAKED-NAME", quantity=-5, created_at=datetime.now(UTC), signature="unsigned"
+    )
+    monkeypatch.setattr(logic, "get_item", lambda item_id, store: broken)
+    status, body = invoke(from_api_gateway("get_item.json"), lambda_context)
+    assert status == 500
+    failed = logged_once(log_output, "Response broke its model")
+    assert (failed["level"], failed["correlation_id"]) == ("ERROR", API_GATEWAY_REQUEST_ID)
+    assert "LEAKED" not in log_output.getvalue()
+    assert "LEAKED" not in json.dumps(body)
+    assert failure_metrics(capsys) == ["ResponseValidationFailed"]
