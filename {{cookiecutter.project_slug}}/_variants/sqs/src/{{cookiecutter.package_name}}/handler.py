@@ -2,8 +2,11 @@
 records that failed so that Lambda retries those alone (ReportBatchItemFailures).
 
 A record fails when its body is not an ``order.placed`` order (``ValidationError``), when its
-order id was seen before with a different payload (``IdempotencyValidationError``), or when
-storing it fails. After ``MaxReceiveCount`` receives, SQS moves it to the dead-letter queue.
+order id was seen before with a different payload (``IdempotencyValidationError``), while
+another invocation still holds the same order (``IdempotencyAlreadyInProgressError``: retried
+later, never dropped), or when storing it fails. After ``MaxReceiveCount`` receives, SQS moves
+it to the dead-letter queue. Every line logged for a record carries its message id as
+``correlation_id``.
 """
 
 from __future__ import annotations
@@ -22,7 +25,10 @@ from aws_lambda_powertools.utilities.batch import (
     process_partial_response,
 )
 from aws_lambda_powertools.utilities.idempotency.config import IdempotencyConfig
-from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyValidationError
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
@@ -55,22 +61,29 @@ class OrderBatchProcessor(BatchProcessor):
     of failure and the message id, never the message content."""
 
     def failure_handler(self, record: Any, exception: ExceptionInfo) -> FailureResponse:
-        error = exception[1]
+        # A record that did not parse arrives as Powertools' SQSRecord (message_id), others as OrderMessage.
         message_id = getattr(record, "messageId", None) or getattr(record, "message_id", None)
-        if isinstance(error, ValidationError) and error.title == OrderMessage.__name__:  # the message, not our config
-            metrics.add_metric(name="ValidationFailed", unit=MetricUnit.Count, value=1)
-            fields = [".".join(str(part) for part in item["loc"]) for item in error.errors(include_input=False)]
-            logger.warning("Order message rejected", message_id=message_id, invalid_fields=fields)
-        elif isinstance(error, IdempotencyValidationError):
-            metrics.add_metric(name="ValidationFailed", unit=MetricUnit.Count, value=1)
-            logger.warning("Order id reused with a different payload", message_id=message_id)
-        else:
-            metrics.add_metric(name="ProcessingFailed", unit=MetricUnit.Count, value=1)
-            logger.error("Order message failed", message_id=message_id, error_type=type(error).__name__)
+        with logger.append_context_keys(correlation_id=message_id):
+            report_failure(exception[1], message_id)
         return super().failure_handler(record, exception)
 
 
-processor = OrderBatchProcessor(event_type=EventType.SQS, model=OrderMessage, raise_on_entire_batch_failure=False)
+def report_failure(error: BaseException | None, message_id: str | None) -> None:
+    if isinstance(error, ValidationError) and error.title == OrderMessage.__name__:  # the message, not our output
+        metrics.add_metric(name="ValidationFailed", unit=MetricUnit.Count, value=1)
+        fields = [".".join(str(part) for part in item["loc"]) for item in error.errors(include_input=False)]
+        logger.warning("Order message rejected", message_id=message_id, invalid_fields=fields)
+    elif isinstance(error, IdempotencyValidationError):
+        metrics.add_metric(name="ValidationFailed", unit=MetricUnit.Count, value=1)
+        logger.warning("Order id reused with a different payload", message_id=message_id)
+    elif isinstance(error, IdempotencyAlreadyInProgressError):
+        # Not a failure of this code: another invocation holds the order. Reporting the record
+        # makes SQS deliver it again after the visibility timeout, when the result is stored.
+        metrics.add_metric(name="OrderInProgressElsewhere", unit=MetricUnit.Count, value=1)
+        logger.warning("Order in progress in another invocation; retried later", message_id=message_id)
+    else:
+        metrics.add_metric(name="ProcessingFailed", unit=MetricUnit.Count, value=1)
+        logger.error("Order message failed", message_id=message_id, error_type=type(error).__name__)
 
 
 @cache
@@ -110,7 +123,8 @@ def accept_once() -> Callable[..., AcceptedOrder]:
 
 @tracer.capture_method(capture_response=False)
 def record_handler(record: OrderMessage) -> None:
-    accept_once()(order=record.body)
+    with logger.append_context_keys(correlation_id=record.messageId):
+        accept_once()(order=record.body)
 
 
 def ensure_batch(event: Any) -> None:
@@ -128,5 +142,7 @@ def ensure_batch(event: Any) -> None:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     ensure_batch(event)
     IDEMPOTENCY.register_lambda_context(context)
+    # A processor per invocation: it holds the batch's results, which must never outlive it.
+    processor = OrderBatchProcessor(event_type=EventType.SQS, model=OrderMessage, raise_on_entire_batch_failure=False)
     result = process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
     return BatchResponse.model_validate(result).model_dump()

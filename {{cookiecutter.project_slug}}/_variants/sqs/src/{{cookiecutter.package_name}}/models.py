@@ -8,16 +8,28 @@ so an order built without validation can never be written.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, Json, field_validator
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, Json, field_validator
 
 MESSAGE_TYPE = "order.placed"  # the queue's FilterCriteria lets only this type through
 ORDER_ID_PATTERN = r"^ord-[0-9A-Za-z]{8,40}$"
 CUSTOMER_ID_PATTERN = r"^cus-[0-9A-Za-z]{8,40}$"
 SKU_PATTERN = r"^[A-Z0-9][A-Z0-9-]{2,31}$"
 MAX_LINES = 50
+
+ISO_DATE_TIME_START = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ]")
+
+
+def iso_date_time_text(value: object) -> object:
+    """Pydantic reads a string of digits ("0", "1767225600") as Unix time even in strict mode;
+    an order's time must be written as an ISO 8601 date-time."""
+    if not (isinstance(value, str) and ISO_DATE_TIME_START.match(value)):
+        raise ValueError("must be an ISO 8601 date-time string with its offset")
+    return value
+
 
 OrderId = Annotated[str, Field(pattern=ORDER_ID_PATTERN)]
 CustomerId = Annotated[str, Field(pattern=CUSTOMER_ID_PATTERN)]
@@ -43,7 +55,7 @@ class OrderPlaced(BaseModel):
     customer_id: CustomerId
     currency: Currency
     lines: Annotated[tuple[OrderLine, ...], Field(min_length=1, max_length=MAX_LINES)]
-    placed_at: Annotated[AwareDatetime, Field(strict=True)]  # an ISO 8601 string with its offset, not a number
+    placed_at: Annotated[AwareDatetime, BeforeValidator(iso_date_time_text)]  # with its offset, not a number
 
     @field_validator("lines")
     @classmethod

@@ -30,10 +30,13 @@ class OrderRepository:
         return self._client or dynamodb_client()
 
     def add(self, order: AcceptedOrder) -> bool:
+        # The last gate before the table: an order built without validation (model_construct,
+        # a bug) raises ValidationError here instead of being written (revalidate_instances).
+        valid = AcceptedOrder.model_validate(order)
         try:
             self.client.put_item(
                 TableName=self._table_name,
-                Item=self.to_item(order),
+                Item=self.to_item(valid),
                 ConditionExpression="attribute_not_exists(pk)",
             )
         except self.client.exceptions.ConditionalCheckFailedException:

@@ -10,10 +10,10 @@ from typing import Any, cast
 
 import pytest
 
-from {{ cookiecutter.package_name }} import handler, repository, settings
+from {{ cookiecutter.package_name }} import handler, logic, repository, settings
 from {{ cookiecutter.package_name }}.models import AcceptedOrder
 
-from tests.conftest import ORDERS_TABLE, FakeLambdaContext, batch, load_event, order, sqs_record
+from tests.conftest import IDEMPOTENCY_TABLE, ORDERS_TABLE, FakeLambdaContext, batch, load_event, order, sqs_record
 
 
 @pytest.fixture(autouse=True)
@@ -147,8 +147,8 @@ def test_a_broken_table_fails_only_that_record_and_is_counted(
         load_event("order_placed.json")["Records"][0]["messageId"]
     ]
     errors = [json.loads(line) for line in log_output.getvalue().splitlines() if '"level":"ERROR"' in line]
-    assert [(entry["message"], entry["error_type"]) for entry in errors] == [
-        ("Order message failed", "ResourceNotFoundException")
+    assert [(entry["message"], entry["error_type"], entry["correlation_id"]) for entry in errors] == [
+        ("Order message failed", "ResourceNotFoundException", "19dd0b57-b21e-4ac1-bd88-01bbb068cb78")
     ]
 
 
@@ -185,3 +185,67 @@ def test_records_with_broken_metadata_are_reported(stored: list[str], lambda_con
     broken = {"messageId": "m-broken", "body": json.dumps(order("ord-20260101F0002"))}
     assert invoke(batch(good, broken), lambda_context) == ["m-broken"]
     assert stored == ["ord-20260101F0001"]
+
+
+def log_entries(output: io.StringIO) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in output.getvalue().splitlines()]
+
+
+def test_each_record_logs_under_its_message_id_as_correlation_id(
+    lambda_context: FakeLambdaContext, log_output: io.StringIO
+) -> None:
+    accepted = sqs_record(json.dumps(order("ord-20260101H0001")), "m-accepted")
+    rejected = sqs_record(json.dumps(order("ord-20260101H0002", currency="XXX")), "m-rejected")
+    assert invoke(batch(accepted, rejected), lambda_context) == ["m-rejected"]
+    with pytest.raises(handler.MalformedBatchError):
+        handler.handler({"Records": []}, lambda_context)
+
+    by_message = {entry["message"]: entry.get("correlation_id") for entry in log_entries(log_output)}
+    assert by_message["Order accepted"] == "m-accepted"
+    assert by_message["Order message rejected"] == "m-rejected"
+    assert by_message["Event is not an SQS batch"] is None  # no record's id outlives its record
+
+
+def construct_without_validation(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(logic, "AcceptedOrder", AcceptedOrder.model_construct)
+
+
+@pytest.mark.parametrize(
+    "build", [lambda _: None, construct_without_validation], ids=["validated-model", "model-construct"]
+)
+def test_an_order_that_breaks_the_output_contract_fails_closed(
+    build: Any,
+    dynamodb: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    lambda_context: FakeLambdaContext,
+    log_output: io.StringIO,
+) -> None:
+    """A pricing bug yields a negative total: whether the model refuses it at once or the
+    repository does (an order built without validation), nothing is written and the record fails."""
+    monkeypatch.setattr(logic, "total_cents", lambda _order: -1)
+    build(monkeypatch)
+    event = batch(sqs_record(json.dumps(order("ord-20260101K0001")), "m-1"))
+
+    response = handler.handler(event, lambda_context)
+
+    assert response == {"batchItemFailures": [{"itemIdentifier": "m-1"}]}  # the id alone, no error text
+    assert dynamodb.scan(TableName=ORDERS_TABLE)["Items"] == []
+    assert dynamodb.scan(TableName=IDEMPOTENCY_TABLE)["Items"] == []  # released: the retry may run
+    errors = [entry for entry in log_entries(log_output) if entry["level"] == "ERROR"]
+    assert [(entry["message"], entry["error_type"], entry["correlation_id"]) for entry in errors] == [
+        ("Order message failed", "ValidationError", "m-1")
+    ]
+    assert "Traceback" not in log_output.getvalue()
+    assert "cus-C0FFEE0042" not in log_output.getvalue()
+
+
+@pytest.mark.parametrize("placed_at", ["0", "1767225600", 1767225600, "2026-01-01T09:30:00"])
+def test_placed_at_must_be_an_iso_date_time_with_its_offset(
+    placed_at: Any, stored: list[str], lambda_context: FakeLambdaContext, log_output: io.StringIO
+) -> None:
+    """Pydantic would read a string of digits as Unix time: "0" must not become 1970."""
+    body = json.dumps(order("ord-20260101L0001", placed_at=placed_at))
+    assert invoke(batch(sqs_record(body, "m-1")), lambda_context) == ["m-1"]
+    assert stored == []
+    [rejected] = [entry for entry in log_entries(log_output) if entry["message"] == "Order message rejected"]
+    assert rejected["invalid_fields"] == ["body.placed_at"]
