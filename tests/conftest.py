@@ -1,9 +1,7 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
-import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -11,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from support import ROOT, bake_set, check_set, enabled_combinations
+from support import ROOT, bake_set, check_set, enabled_combinations, every_local_python
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -70,22 +68,6 @@ def uv() -> str:
     return found
 
 
-def _pyenv_version() -> str | None:
-    """With pyenv, the interpreters a `sam build` may need (python3.12, python3.13...) are
-    shims that only resolve for versions named in PYENV_VERSION. Name every installed
-    3.x, the current one first so that `python3` stays what it was."""
-    if "PYENV_VERSION" in os.environ:
-        return os.environ["PYENV_VERSION"]
-    pyenv = shutil.which("pyenv")
-    if pyenv is None:
-        return None
-    current = subprocess.run([pyenv, "version-name"], capture_output=True, text=True, check=False).stdout
-    current = current.split(":")[0].strip()
-    installed = subprocess.run([pyenv, "versions", "--bare"], capture_output=True, text=True, check=False).stdout
-    others = [version for version in installed.split() if re.fullmatch(r"3\.\d+\.\d+", version) and version != current]
-    return ":".join([current, *others]) if current else None
-
-
 @pytest.fixture(scope="session")
 def subprocess_env(uv: str) -> dict[str, str]:
     """The environment for a baked project's make: the pinned uv, no make state leaking
@@ -94,7 +76,7 @@ def subprocess_env(uv: str) -> dict[str, str]:
     env.pop("VIRTUAL_ENV", None)
     env["UV"] = uv
     env["NO_COLOR"] = "1"
-    pyenv_version = _pyenv_version()
+    pyenv_version = every_local_python()
     if pyenv_version:
         env["PYENV_VERSION"] = pyenv_version
     return env

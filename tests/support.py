@@ -13,6 +13,8 @@ import itertools
 import json
 import os
 import re
+import shutil
+import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
@@ -255,3 +257,19 @@ CloudFormationLoader.add_multi_constructor("!", _construct_tag)
 def load_cloudformation(path: Path) -> dict[str, Any]:
     template: dict[str, Any] = load_yaml(path.read_bytes())
     return template
+
+
+def every_local_python() -> str | None:
+    """With pyenv, the interpreters a `sam build` may need (python3.12, python3.13...) are
+    shims that only resolve for versions named in PYENV_VERSION. Name every installed
+    3.x, the current one first so that `python3` stays what it was."""
+    if "PYENV_VERSION" in os.environ:
+        return os.environ["PYENV_VERSION"]
+    pyenv = shutil.which("pyenv")
+    if pyenv is None:
+        return None
+    current = subprocess.run([pyenv, "version-name"], capture_output=True, text=True, check=False).stdout
+    current = current.split(":")[0].strip()
+    installed = subprocess.run([pyenv, "versions", "--bare"], capture_output=True, text=True, check=False).stdout
+    others = [version for version in installed.split() if re.fullmatch(r"3\.\d+\.\d+", version) and version != current]
+    return ":".join([current, *others]) if current else None
