@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
@@ -24,32 +24,35 @@ from aws_lambda_powertools.utilities.batch import (
     FailureResponse,
     process_partial_response,
 )
-from aws_lambda_powertools.utilities.idempotency.config import IdempotencyConfig
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from . import logic
+from . import logic, tracing
 from .models import AcceptedOrder, BatchResponse, OrderMessage, OrderPlaced, SqsBatch
 from .repository import OrderRepository
 from .settings import settings
 
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
 logger = Logger()
-tracer = Tracer()
 metrics = Metrics()
 
-# One order id is one order: a redelivered message, or the same order sent twice, is
-# accepted once. A different payload under a known order id is rejected, not overwritten.
-IDEMPOTENCY = IdempotencyConfig(
-    event_key_jmespath="order_id",
-    payload_validation_jmespath="[customer_id, currency, lines, placed_at]",
-    raise_on_no_idempotency_key=True,
-    expires_after_seconds=7 * 24 * 3600,  # longer than a message can live on the queue and its DLQ redrive
-    hash_function="sha256",
-)
+
+@cache
+def idempotency_config() -> IdempotencyConfig:
+    """One order id is one order: a redelivered message, or the same order sent twice, is
+    accepted once; a different payload under a known order id is rejected, not overwritten.
+    Built on first use: importing Powertools idempotency imports boto3 (README, Performance)."""
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
+    return IdempotencyConfig(
+        event_key_jmespath="order_id",
+        payload_validation_jmespath="[customer_id, currency, lines, placed_at]",
+        raise_on_no_idempotency_key=True,
+        expires_after_seconds=7 * 24 * 3600,  # longer than a message can live on the queue and its DLQ redrive
+        hash_function="sha256",
+    )
 
 
 class MalformedBatchError(ValueError):
@@ -69,6 +72,11 @@ class OrderBatchProcessor(BatchProcessor):
 
 
 def report_failure(error: BaseException | None, message_id: str | None) -> None:
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyValidationError,
+    )
+
     if isinstance(error, ValidationError) and error.title == OrderMessage.__name__:  # the message, not our output
         metrics.add_metric(name="ValidationFailed", unit=MetricUnit.Count, value=1)
         fields = [".".join(str(part) for part in item["loc"]) for item in error.errors(include_input=False)]
@@ -115,13 +123,13 @@ def accept_once() -> Callable[..., AcceptedOrder]:
             accept,
             data_keyword_argument="order",
             persistence_store=DynamoDBPersistenceLayer(table_name=settings().idempotency_table_name),
-            config=IDEMPOTENCY,
+            config=idempotency_config(),
             output_serializer=PydanticSerializer(model=AcceptedOrder),
         ),
     )
 
 
-@tracer.capture_method(capture_response=False)
+@tracing.capture_method
 def record_handler(record: OrderMessage) -> None:
     with logger.append_context_keys(correlation_id=record.messageId):
         accept_once()(order=record.body)
@@ -137,11 +145,11 @@ def ensure_batch(event: Any) -> None:
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler(capture_response=False)
+@tracing.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     ensure_batch(event)
-    IDEMPOTENCY.register_lambda_context(context)
+    idempotency_config().register_lambda_context(context)
     # A processor per invocation: it holds the batch's results, which must never outlive it.
     processor = OrderBatchProcessor(event_type=EventType.SQS, model=OrderMessage, raise_on_entire_batch_failure=False)
     result = process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -91,6 +91,13 @@ def idempotency_items(dynamodb: Any) -> list[dict[str, Any]]:
     return items
 
 
+def metric_names(stdout: str) -> set[str]:
+    """The names of the metrics in the embedded metric format lines Powertools printed."""
+    blobs = [json.loads(line) for line in stdout.splitlines() if line.startswith('{"_aws"')]
+    directives = [directive for blob in blobs for directive in blob["_aws"]["CloudWatchMetrics"]]
+    return {metric["Name"] for directive in directives for metric in directive["Metrics"]}
+
+
 def now_in_millis() -> int:
     return int(time.time() * 1000)
 
@@ -127,7 +134,10 @@ def stop_at_the_write() -> None:
 
 
 def test_an_order_held_by_a_timed_out_invocation_is_retried_later_not_processed_twice(
-    dynamodb: Any, monkeypatch: pytest.MonkeyPatch, lambda_context: FakeLambdaContext
+    dynamodb: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    lambda_context: FakeLambdaContext,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     with monkeypatch.context() as patch:
         patch_add(patch, stop_at_the_write)
@@ -142,8 +152,12 @@ def test_an_order_held_by_a_timed_out_invocation_is_retried_later_not_processed_
     assert started <= expiry <= now_in_millis()
     # While the stopped invocation could still be running, a redelivery is reported, not processed.
     attempts = patch_add(monkeypatch, lambda: None)
+    capsys.readouterr()
     assert failures(the_order("m-1"), lambda_context) == ["m-1"]
     assert attempts == []
+    # Expected under concurrency, so not a ProcessingFailed: that alarm rolls deployments back.
+    counted = metric_names(capsys.readouterr().out)
+    assert ("OrderInProgressElsewhere" in counted, "ProcessingFailed" in counted) == (True, False)
     assert stored_order_ids(dynamodb) == []
 
 
