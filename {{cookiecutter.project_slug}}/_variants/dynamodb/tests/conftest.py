@@ -43,9 +43,10 @@ class FakeLambdaContext:
     memory_limit_in_mb: int = 512
     invoked_function_arn: str = f"arn:aws:lambda:eu-west-1:123456789012:function:{FUNCTION_NAME}:live"
     aws_request_id: str = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
+    remaining_time_in_millis: int = 10_000  # the function's timeout in template.yaml
 
     def get_remaining_time_in_millis(self) -> int:
-        return 10_000
+        return self.remaining_time_in_millis
 
 
 @pytest.fixture(autouse=True)

@@ -3,9 +3,11 @@ once when an item goes below its reorder level, and report only the records that
 (ReportBatchItemFailures), so that Lambda retries from the first of them.
 
 A record fails when its images are not stock levels (``ValidationError``), when its event
-id was seen before with a different payload (``IdempotencyValidationError``), or when
-writing fails. Lambda bisects the batch, retries up to ``MaximumRetryAttempts`` times, then
-sends the batch's position to the on-failure queue and moves on.
+id was seen before with a different payload (``IdempotencyValidationError``), while another
+invocation still holds the same change (``IdempotencyAlreadyInProgressError``: retried, never
+dropped), or when writing fails. Lambda bisects the batch, retries up to
+``MaximumRetryAttempts`` times, then sends the batch's position to the on-failure queue and
+moves on. Every line logged for a record carries its event id as ``correlation_id``.
 """
 
 from __future__ import annotations
@@ -24,7 +26,10 @@ from aws_lambda_powertools.utilities.batch import (
     process_partial_response,
 )
 from aws_lambda_powertools.utilities.idempotency.config import IdempotencyConfig
-from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyValidationError
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
@@ -57,19 +62,27 @@ class StockBatchProcessor(BatchProcessor):
     of failure and the sequence number, never the item's content."""
 
     def failure_handler(self, record: Any, exception: ExceptionInfo) -> FailureResponse:
-        error = exception[1]
-        position = sequence_number(record)
-        if isinstance(error, ValidationError) and error.title == StockStreamRecord.__name__:  # the record, not config
-            metrics.add_metric(name="ValidationFailed", unit=MetricUnit.Count, value=1)
-            fields = [".".join(str(part) for part in item["loc"]) for item in error.errors(include_input=False)]
-            logger.warning("Stock change rejected", sequence_number=position, invalid_fields=fields)
-        elif isinstance(error, IdempotencyValidationError):
-            metrics.add_metric(name="ValidationFailed", unit=MetricUnit.Count, value=1)
-            logger.warning("Event id reused with a different payload", sequence_number=position)
-        else:
-            metrics.add_metric(name="ProcessingFailed", unit=MetricUnit.Count, value=1)
-            logger.error("Stock change failed", sequence_number=position, error_type=type(error).__name__)
+        with logger.append_context_keys(correlation_id=event_id(record)):
+            report_failure(exception[1], sequence_number(record))
         return super().failure_handler(record, exception)
+
+
+def report_failure(error: BaseException | None, position: str | None) -> None:
+    if isinstance(error, ValidationError) and error.title == StockStreamRecord.__name__:  # the record, not our output
+        metrics.add_metric(name="ValidationFailed", unit=MetricUnit.Count, value=1)
+        fields = [".".join(str(part) for part in item["loc"]) for item in error.errors(include_input=False)]
+        logger.warning("Stock change rejected", sequence_number=position, invalid_fields=fields)
+    elif isinstance(error, IdempotencyValidationError):
+        metrics.add_metric(name="ValidationFailed", unit=MetricUnit.Count, value=1)
+        logger.warning("Event id reused with a different payload", sequence_number=position)
+    elif isinstance(error, IdempotencyAlreadyInProgressError):
+        # Not a failure of this code: another invocation holds the change. Reporting the record
+        # makes Lambda retry from it, by when the result is stored.
+        metrics.add_metric(name="ChangeInProgressElsewhere", unit=MetricUnit.Count, value=1)
+        logger.warning("Stock change in progress in another invocation; retried later", sequence_number=position)
+    else:
+        metrics.add_metric(name="ProcessingFailed", unit=MetricUnit.Count, value=1)
+        logger.error("Stock change failed", sequence_number=position, error_type=type(error).__name__)
 
 
 def sequence_number(record: Any) -> str | None:
@@ -80,9 +93,11 @@ def sequence_number(record: Any) -> str | None:
     return getattr(stream_record, "sequence_number", None)
 
 
-processor = StockBatchProcessor(
-    event_type=EventType.DynamoDBStreams, model=StockStreamRecord, raise_on_entire_batch_failure=False
-)
+def event_id(record: Any) -> str | None:
+    """The record's event id, from the parsed model or, for a record that did not parse, the raw data."""
+    if isinstance(record, StockStreamRecord):
+        return record.eventID
+    return getattr(record, "event_id", None)
 
 
 @cache
@@ -122,9 +137,10 @@ def request_restock_once() -> Callable[..., RestockRequest]:
 
 @tracer.capture_method(capture_response=False)
 def record_handler(record: StockStreamRecord) -> None:
-    change = StockChange(change_id=record.eventID, before=record.dynamodb.OldImage, after=record.dynamodb.NewImage)
-    if logic.needs_restock(change):
-        request_restock_once()(change=change)
+    with logger.append_context_keys(correlation_id=record.eventID):
+        change = StockChange(change_id=record.eventID, before=record.dynamodb.OldImage, after=record.dynamodb.NewImage)
+        if logic.needs_restock(change):
+            request_restock_once()(change=change)
 
 
 def ensure_batch(event: Any) -> None:
@@ -142,5 +158,9 @@ def ensure_batch(event: Any) -> None:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     ensure_batch(event)
     IDEMPOTENCY.register_lambda_context(context)
+    # A processor per invocation: it holds the batch's results, which must never outlive it.
+    processor = StockBatchProcessor(
+        event_type=EventType.DynamoDBStreams, model=StockStreamRecord, raise_on_entire_batch_failure=False
+    )
     result = process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
     return BatchResponse.model_validate(result).model_dump()

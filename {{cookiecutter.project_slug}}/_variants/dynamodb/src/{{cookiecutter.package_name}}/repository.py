@@ -31,16 +31,19 @@ class RestockRepository:
         return self._client or dynamodb_client()
 
     def add(self, request: RestockRequest) -> bool:
+        # The last gate before the table: a request built without validation (model_construct,
+        # a bug) raises ValidationError here instead of being written (revalidate_instances).
+        valid = RestockRequest.model_validate(request)
         try:
             self.client.put_item(
                 TableName=self._table_name,
                 Item={
-                    "sku": {"S": request.sku},
-                    "request_id": {"S": request.request_id},
-                    "quantity_on_hand": {"N": str(request.quantity_on_hand)},
-                    "reorder_level": {"N": str(request.reorder_level)},
-                    "requested_quantity": {"N": str(request.requested_quantity)},
-                    "requested_at": {"S": request.requested_at.isoformat()},
+                    "sku": {"S": valid.sku},
+                    "request_id": {"S": valid.request_id},
+                    "quantity_on_hand": {"N": str(valid.quantity_on_hand)},
+                    "reorder_level": {"N": str(valid.reorder_level)},
+                    "requested_quantity": {"N": str(valid.requested_quantity)},
+                    "requested_at": {"S": valid.requested_at.isoformat()},
                     "status": {"S": "OPEN"},
                 },
                 ConditionExpression="attribute_not_exists(request_id)",

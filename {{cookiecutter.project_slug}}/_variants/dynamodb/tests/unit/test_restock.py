@@ -10,10 +10,18 @@ from typing import Any, cast
 
 import pytest
 
-from {{ cookiecutter.package_name }} import handler, repository, settings
-from {{ cookiecutter.package_name }}.models import RestockRequest
+from {{ cookiecutter.package_name }} import handler, logic, repository, settings
+from {{ cookiecutter.package_name }}.models import RestockRequest, StockChange
 
-from tests.conftest import RESTOCK_TABLE, FakeLambdaContext, batch, load_event, stock_image, stream_record
+from tests.conftest import (
+    IDEMPOTENCY_TABLE,
+    RESTOCK_TABLE,
+    FakeLambdaContext,
+    batch,
+    load_event,
+    stock_image,
+    stream_record,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -183,8 +191,8 @@ def test_a_broken_table_fails_only_that_record_and_is_counted(
     crossing = stream_record(2, stock_image(quantity=4), stock_image(quantity=12))
     assert invoke(batch(harmless, crossing), lambda_context) == [crossing["dynamodb"]["SequenceNumber"]]
     errors = [line for line in log_lines(log_output) if line["level"] == "ERROR"]
-    assert [(line["message"], line["error_type"]) for line in errors] == [
-        ("Stock change failed", "ResourceNotFoundException")
+    assert [(line["message"], line["error_type"], line["correlation_id"]) for line in errors] == [
+        ("Stock change failed", "ResourceNotFoundException", crossing["eventID"])
     ]
 
 
@@ -222,3 +230,53 @@ def test_records_with_broken_metadata_are_reported(written: list[str], lambda_co
     broken = {"eventID": "x", "dynamodb": {"SequenceNumber": "000000000000000000002", "NewImage": stock_image()}}
     assert invoke(batch(good, broken), lambda_context) == ["000000000000000000002"]
     assert written == ["WIDGET-BLUE"]
+
+
+def test_each_record_logs_under_its_event_id_as_correlation_id(
+    lambda_context: FakeLambdaContext, log_output: io.StringIO
+) -> None:
+    crossing = stream_record(1, stock_image(quantity=4), stock_image(quantity=12), event_id="event-crossing")
+    invalid = stream_record(2, stock_image() | {"quantity": {"N": "-1"}}, event_id="event-invalid")
+    assert invoke(batch(crossing, invalid), lambda_context) == [invalid["dynamodb"]["SequenceNumber"]]
+    with pytest.raises(handler.MalformedBatchError):
+        handler.handler({"Records": []}, lambda_context)
+
+    by_message = {line["message"]: line.get("correlation_id") for line in log_lines(log_output)}
+    assert by_message["Restock requested"] == "event-crossing"
+    assert by_message["Stock change rejected"] == "event-invalid"
+    assert by_message["Event is not a stream batch"] is None  # no record's id outlives its record
+
+
+@pytest.mark.parametrize(
+    "build", [RestockRequest, RestockRequest.model_construct], ids=["validated-model", "model-construct"]
+)
+def test_a_request_that_breaks_the_output_contract_fails_closed(
+    build: Any,
+    dynamodb: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    lambda_context: FakeLambdaContext,
+    log_output: io.StringIO,
+) -> None:
+    """A bug asks for zero items: whether the model refuses it at once or the repository does
+    (a request built without validation), nothing is written and the record fails."""
+    original = logic.restock_request
+
+    def ask_for_nothing(change: StockChange, now: Any) -> RestockRequest:
+        fields = original(change, now).model_dump() | {"requested_quantity": 0}
+        request: RestockRequest = build(**fields)
+        return request
+
+    monkeypatch.setattr(logic, "restock_request", ask_for_nothing)
+    record = stream_record(1, stock_image(sku="SECRET-SKU-42", quantity=4), stock_image(quantity=12))
+
+    response = handler.handler(batch(record), lambda_context)
+
+    assert response == {"batchItemFailures": [{"itemIdentifier": record["dynamodb"]["SequenceNumber"]}]}
+    assert requests_in_table(dynamodb) == []
+    assert dynamodb.scan(TableName=IDEMPOTENCY_TABLE)["Items"] == []  # released: the retry may run
+    errors = [line for line in log_lines(log_output) if line["level"] == "ERROR"]
+    assert [(line["message"], line["error_type"], line["correlation_id"]) for line in errors] == [
+        ("Stock change failed", "ValidationError", record["eventID"])
+    ]
+    assert "Traceback" not in log_output.getvalue()
+    assert "SECRET-SKU-42" not in log_output.getvalue()

@@ -19,7 +19,19 @@ from cfnlint.decode import decode_str
 from {{ cookiecutter.package_name }} import handler, repository, settings
 from {{ cookiecutter.package_name }}.models import WATCHED_ATTRIBUTES, StockStreamRecord
 
-from tests.conftest import RESTOCK_TABLE, ROOT, FakeLambdaContext, batch, load_event, stock_image, stream_record
+from tests.conftest import (
+    RESTOCK_TABLE,
+    ROOT,
+    TEST_ENVIRONMENT,
+    FakeLambdaContext,
+    batch,
+    load_event,
+    stock_image,
+    stream_record,
+)
+
+FAILURE_METRICS = ("ValidationFailed", "ProcessingFailed")
+Metric = tuple[str, str, tuple[tuple[str, str], ...]]  # namespace, name, dimensions
 
 
 def template() -> dict[str, Any]:
@@ -118,6 +130,51 @@ def test_a_poison_record_is_reported_on_every_retry_and_its_batch_ends_on_the_qu
     assert message.request_context.condition == "RetryAttemptsExhausted"
     assert message.request_context.approximate_invoke_count == retries + 1
     assert message.ddb_stream_batch_info.start_sequence_number == poison["dynamodb"]["SequenceNumber"]
+
+
+def emitted_metrics(stdout: str) -> set[Metric]:
+    """The metrics in the CloudWatch embedded metric format lines Powertools printed."""
+    found: set[Metric] = set()
+    for blob in (json.loads(line) for line in stdout.splitlines() if line.startswith('{"_aws"')):
+        for directive in blob["_aws"]["CloudWatchMetrics"]:
+            dimensions = tuple((name, blob[name]) for names in directive["Dimensions"] for name in names)
+            found |= {(directive["Namespace"], metric["Name"], dimensions) for metric in directive["Metrics"]}
+    return found
+
+
+def alarmed_metrics() -> set[Metric]:
+    """The metrics watched by an alarm that notifies the alarm topic (a dimension given by an
+    intrinsic function, such as a function name, is kept as its text: no emitted metric matches it)."""
+    alarms = [r["Properties"] for r in template()["Resources"].values() if r["Type"] == "AWS::CloudWatch::Alarm"]
+    return {
+        (alarm["Namespace"], alarm["MetricName"], tuple((d["Name"], str(d["Value"])) for d in alarm["Dimensions"]))
+        for alarm in alarms
+        if alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    }
+
+
+def test_the_deployed_function_emits_metrics_where_the_tests_do() -> None:
+    variables = template()["Globals"]["Function"]["Environment"]["Variables"]
+    for name in ("POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_SERVICE_NAME"):
+        assert variables[name] == TEST_ENVIRONMENT[name]
+
+
+def test_each_failure_metric_the_handler_emits_has_an_alarm_on_the_topic(
+    dynamodb: Any, lambda_context: FakeLambdaContext, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dynamodb.delete_table(TableName=RESTOCK_TABLE)  # the valid change fails to be written
+    invalid = stream_record(1, stock_image() | {"quantity": {"N": "-1"}}, stock_image(quantity=12))
+    valid = stream_record(2, stock_image(quantity=4), stock_image(quantity=12))
+    assert len(invoke_failures(batch(invalid, valid), lambda_context)) == 2
+
+    failures = {metric for metric in emitted_metrics(capsys.readouterr().out) if metric[1] in FAILURE_METRICS}
+    assert sorted(metric[1] for metric in failures) == sorted(FAILURE_METRICS)
+    assert failures <= alarmed_metrics()
+
+
+def test_a_processing_failure_rolls_a_deployment_back() -> None:
+    function = template()["Resources"]["RestockFunction"]["Properties"]
+    assert {"Ref": "RestockProcessingFailedAlarm"} in function["DeploymentPreference"]["Alarms"]
 
 
 def invoke_failures(event: dict[str, Any], context: FakeLambdaContext) -> list[str]:
