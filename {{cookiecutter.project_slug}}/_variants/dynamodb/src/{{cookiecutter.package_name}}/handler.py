@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
@@ -25,32 +25,35 @@ from aws_lambda_powertools.utilities.batch import (
     FailureResponse,
     process_partial_response,
 )
-from aws_lambda_powertools.utilities.idempotency.config import IdempotencyConfig
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from . import logic
+from . import logic, tracing
 from .models import BatchResponse, RestockRequest, StockChange, StockStreamRecord, StreamBatch
 from .repository import RestockRepository
 from .settings import settings
 
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
 logger = Logger()
-tracer = Tracer()
 metrics = Metrics()
 
-# One stream record is one change: a retried batch, or a record delivered twice, writes its
-# restock request once. A different payload under a known event id is rejected.
-IDEMPOTENCY = IdempotencyConfig(
-    event_key_jmespath="change_id",
-    payload_validation_jmespath="[before, after]",
-    raise_on_no_idempotency_key=True,
-    expires_after_seconds=48 * 3600,  # longer than a record lives in the stream (24 hours)
-    hash_function="sha256",
-)
+
+@cache
+def idempotency_config() -> IdempotencyConfig:
+    """One stream record is one change: a retried batch, or a record delivered twice, writes
+    its restock request once; a different payload under a known event id is rejected.
+    Built on first use: importing Powertools idempotency imports boto3 (README, Performance)."""
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
+    return IdempotencyConfig(
+        event_key_jmespath="change_id",
+        payload_validation_jmespath="[before, after]",
+        raise_on_no_idempotency_key=True,
+        expires_after_seconds=48 * 3600,  # longer than a record lives in the stream (24 hours)
+        hash_function="sha256",
+    )
 
 
 class MalformedBatchError(ValueError):
@@ -68,6 +71,11 @@ class StockBatchProcessor(BatchProcessor):
 
 
 def report_failure(error: BaseException | None, position: str | None) -> None:
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyValidationError,
+    )
+
     if isinstance(error, ValidationError) and error.title == StockStreamRecord.__name__:  # the record, not our output
         metrics.add_metric(name="ValidationFailed", unit=MetricUnit.Count, value=1)
         fields = [".".join(str(part) for part in item["loc"]) for item in error.errors(include_input=False)]
@@ -129,13 +137,13 @@ def request_restock_once() -> Callable[..., RestockRequest]:
             request_restock,
             data_keyword_argument="change",
             persistence_store=DynamoDBPersistenceLayer(table_name=settings().idempotency_table_name),
-            config=IDEMPOTENCY,
+            config=idempotency_config(),
             output_serializer=PydanticSerializer(model=RestockRequest),
         ),
     )
 
 
-@tracer.capture_method(capture_response=False)
+@tracing.capture_method
 def record_handler(record: StockStreamRecord) -> None:
     with logger.append_context_keys(correlation_id=record.eventID):
         change = StockChange(change_id=record.eventID, before=record.dynamodb.OldImage, after=record.dynamodb.NewImage)
@@ -153,11 +161,11 @@ def ensure_batch(event: Any) -> None:
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler(capture_response=False)
+@tracing.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     ensure_batch(event)
-    IDEMPOTENCY.register_lambda_context(context)
+    idempotency_config().register_lambda_context(context)
     # A processor per invocation: it holds the batch's results, which must never outlive it.
     processor = StockBatchProcessor(
         event_type=EventType.DynamoDBStreams, model=StockStreamRecord, raise_on_entire_batch_failure=False
