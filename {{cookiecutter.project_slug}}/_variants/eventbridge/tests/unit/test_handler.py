@@ -16,6 +16,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyValidationError,
 )
+from moto.dynamodb.models import DynamoDBBackend
 
 from {{ cookiecutter.package_name }} import handler, logic, repository, settings
 from {{ cookiecutter.package_name }}.models import OrderPlaced, RecordedOrder
@@ -319,6 +320,21 @@ def hold_recording_until(released: threading.Event, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(logic, "record_order", held)
 
 
+@pytest.fixture
+def atomic_put_item(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DynamoDB checks a write's condition and writes atomically; moto does both without a
+    lock, so two threads could both pass the check. Lend moto the atomicity DynamoDB has."""
+    lock = threading.Lock()
+    original = DynamoDBBackend.put_item
+
+    def locked_put_item(self: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(DynamoDBBackend, "put_item", locked_put_item)
+
+
+@pytest.mark.usefixtures("atomic_put_item")
 def test_a_duplicate_delivered_concurrently_is_recorded_once(
     aws: Aws, puts: list[str], log_output: io.StringIO, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -16,6 +16,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyValidationError,
 )
+from moto.dynamodb.models import DynamoDBBackend
 
 from {{ cookiecutter.package_name }} import handler, logic, repository, settings
 from {{ cookiecutter.package_name }}.models import IntakeReceipt, Invoice
@@ -366,6 +367,20 @@ def deliver_concurrently(event: dict[str, Any], copies: int, one_finished: threa
     return outcomes
 
 
+@pytest.fixture
+def atomic_put_item(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DynamoDB checks a write's condition and writes atomically; moto does both without a
+    lock, so two threads could both pass the check. Lend moto the atomicity DynamoDB has."""
+    lock = threading.Lock()
+    original = DynamoDBBackend.put_item
+
+    def locked_put_item(self: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(DynamoDBBackend, "put_item", locked_put_item)
+
+
 def hold_reads_until(released: threading.Event, monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep an invocation that reached the read busy until ``released``: so the two deliveries
     overlap for sure, instead of the first one finishing before the second one starts."""
@@ -378,6 +393,7 @@ def hold_reads_until(released: threading.Event, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(repository.DocumentReader, "read", held_read)
 
 
+@pytest.mark.usefixtures("atomic_put_item")
 def test_a_duplicate_delivered_concurrently_is_recorded_once(
     aws: Aws, puts: list[str], log_output: io.StringIO, monkeypatch: pytest.MonkeyPatch
 ) -> None:
