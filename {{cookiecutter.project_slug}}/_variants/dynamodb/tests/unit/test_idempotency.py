@@ -13,13 +13,13 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from moto.dynamodb.models import DynamoDBBackend
 
-from {{ cookiecutter.package_name }} import handler, repository, settings
+from {{ cookiecutter.package_name }} import handler, repository
 from {{ cookiecutter.package_name }}.models import RestockRequest
 
 from tests.conftest import IDEMPOTENCY_TABLE, RESTOCK_TABLE, FakeLambdaContext, batch, stock_image, stream_record
@@ -32,16 +32,6 @@ HOLD_SECONDS = 2  # bounds a wait that, when the code is right, ends within mill
 class SandboxStopped(BaseException):
     """A timeout seen from inside: the runtime stops the process, so no ``except Exception``
     (Powertools' clean-up of its in-progress item included) gets to run."""
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches(dynamodb: Any) -> Iterator[None]:
-    cached = (handler.restock_requests, handler.request_restock_once, repository.dynamodb_client, settings.settings)
-    for function in cached:
-        function.cache_clear()
-    yield
-    for function in cached:
-        function.cache_clear()
 
 
 @pytest.fixture(autouse=True)

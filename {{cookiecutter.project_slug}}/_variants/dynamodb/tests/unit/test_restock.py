@@ -10,7 +10,7 @@ from typing import Any, cast
 
 import pytest
 
-from {{ cookiecutter.package_name }} import handler, logic, repository, settings
+from {{ cookiecutter.package_name }} import handler, logic, repository
 from {{ cookiecutter.package_name }}.models import RestockRequest, StockChange
 
 from tests.conftest import (
@@ -22,17 +22,6 @@ from tests.conftest import (
     stock_image,
     stream_record,
 )
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches(dynamodb: Any) -> Iterator[None]:
-    """Clients, settings and the idempotency layer are cached per process; each test gets the moto-backed ones."""
-    cached = (handler.restock_requests, handler.request_restock_once, repository.dynamodb_client, settings.settings)
-    for function in cached:
-        function.cache_clear()
-    yield
-    for function in cached:
-        function.cache_clear()
 
 
 @pytest.fixture

@@ -9,12 +9,10 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from {{ cookiecutter.package_name }} import handler, repository
-from {{ cookiecutter.package_name }} import settings as service_settings
+from {{ cookiecutter.package_name }} import handler
 
 from tests.conftest import RESTOCK_TABLE, FakeLambdaContext, batch, stock_image, stream_record
 
@@ -32,13 +30,6 @@ METADATA = ["eventID", "eventName", "eventVersion", "eventSource", "awsRegion"]
 counts = st.integers(min_value=0, max_value=10_000)
 # Sequence numbers and event ids never repeat across examples (the tables persist between them).
 sequences = itertools.count(start=10, step=10)
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches(dynamodb: Any) -> None:
-    for cached in (handler.restock_requests, handler.request_restock_once, repository.dynamodb_client):
-        cached.cache_clear()
-    service_settings.settings.cache_clear()
 
 
 def next_sequence() -> int:

@@ -7,7 +7,6 @@ applies the template's own FilterCriteria, invokes the handler and retries as La
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any, get_args
 
 import boto3
@@ -16,7 +15,7 @@ from aws_lambda_powertools.utilities.parser.models import DynamoDBStreamLambdaOn
 from botocore.config import Config
 from cfnlint.decode import decode_str
 
-from {{ cookiecutter.package_name }} import handler, repository, settings
+from {{ cookiecutter.package_name }} import handler
 from {{ cookiecutter.package_name }}.models import WATCHED_ATTRIBUTES, StockStreamRecord
 
 from tests.conftest import (
@@ -65,16 +64,6 @@ def admitted(pattern: dict[str, Any], data: Any) -> bool:
         ):
             return False
     return True
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches(dynamodb: Any) -> Iterator[None]:
-    cached = (handler.restock_requests, handler.request_restock_once, repository.dynamodb_client, settings.settings)
-    for function in cached:
-        function.cache_clear()
-    yield
-    for function in cached:
-        function.cache_clear()
 
 
 def test_failed_batches_are_bisected_retried_a_bounded_number_of_times_then_sent_to_the_queue() -> None:

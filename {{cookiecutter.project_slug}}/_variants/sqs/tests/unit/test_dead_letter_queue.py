@@ -7,14 +7,13 @@ poller: receive a batch, invoke the handler, delete every message it did not rep
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 from cfnlint.decode import decode_str
 
-from {{ cookiecutter.package_name }} import handler, repository, settings
+from {{ cookiecutter.package_name }} import handler
 from {{ cookiecutter.package_name }}.models import MESSAGE_TYPE
 
 from tests.conftest import ORDERS_TABLE, ROOT, TEST_ENVIRONMENT, FakeLambdaContext, batch, order, sqs_record
@@ -28,16 +27,6 @@ def template() -> dict[str, Any]:
     assert not matches, matches
     plain: dict[str, Any] = json.loads(json.dumps(parsed))
     return plain
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches(dynamodb: Any) -> Iterator[None]:
-    cached = (handler.orders, handler.accept_once, repository.dynamodb_client, settings.settings)
-    for function in cached:
-        function.cache_clear()
-    yield
-    for function in cached:
-        function.cache_clear()
 
 
 def test_template_redrives_the_orders_queue_to_its_dead_letter_queue() -> None:

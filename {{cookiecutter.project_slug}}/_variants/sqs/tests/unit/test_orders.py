@@ -10,21 +10,10 @@ from typing import Any, cast
 
 import pytest
 
-from {{ cookiecutter.package_name }} import handler, logic, repository, settings
+from {{ cookiecutter.package_name }} import handler, logic, repository
 from {{ cookiecutter.package_name }}.models import AcceptedOrder
 
 from tests.conftest import IDEMPOTENCY_TABLE, ORDERS_TABLE, FakeLambdaContext, batch, load_event, order, sqs_record
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches(dynamodb: Any) -> Iterator[None]:
-    """Clients, settings and the idempotency layer are cached per process; each test gets the moto-backed ones."""
-    cached = (handler.orders, handler.accept_once, repository.dynamodb_client, settings.settings)
-    for function in cached:
-        function.cache_clear()
-    yield
-    for function in cached:
-        function.cache_clear()
 
 
 @pytest.fixture

@@ -9,13 +9,11 @@ import json
 import uuid
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
-from {{ cookiecutter.package_name }} import handler, repository
-from {{ cookiecutter.package_name }} import settings as service_settings
+from {{ cookiecutter.package_name }} import handler
 from {{ cookiecutter.package_name }}.models import OrderPlaced
 
 from tests.conftest import FakeLambdaContext, batch, order, sqs_record
@@ -29,12 +27,6 @@ json_values = st.recursive(
     max_leaves=12,
 )
 unicode_heavy = st.text(alphabet=st.characters(codec="utf-8"), max_size=200)
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches(dynamodb: Any) -> None:
-    for function in (handler.orders, handler.accept_once, repository.dynamodb_client, service_settings.settings):
-        function.cache_clear()
 
 
 def fresh_order_id() -> str:
