@@ -447,12 +447,13 @@ def measure(variant: str, template: Path, work: Path, args: argparse.Namespace, 
         interpreter = venvs[venv_name]
         tag = name.split(" ")[0] + ("-pyc" if compiled else "")
         reference_code = task_dir(REFERENCE.parent, work / f"task-{tag}-reference", compiled, interpreter)
+        reference_env = {**base_environment(), **LAMBDA_ENVIRONMENT, **REFERENCE_ENVIRONMENT, "AWS_LAMBDA_FUNCTION_NAME": "hello-world"}
         jobs: list[tuple[str, list[str], dict[str, str]]] = [
             ("python -c pass", [str(interpreter), "-B", "-c", "pass"], base_environment()),
             (
                 "reference hello world",
                 [str(interpreter), "-B", "-c", "import hello_world"],
-                {**base_environment(), **LAMBDA_ENVIRONMENT, **REFERENCE_ENVIRONMENT, "AWS_LAMBDA_FUNCTION_NAME": "hello-world", "PYTHONPATH": str(reference_code)},
+                {**reference_env, "PYTHONPATH": str(reference_code)},
             ),
         ]
         for function in functions:
@@ -465,7 +466,7 @@ def measure(variant: str, template: Path, work: Path, args: argparse.Namespace, 
                 (
                     REFERENCE_AS_SHIPPED,
                     [str(venvs["deps source"]), "-B", "-c", "import hello_world"],
-                    {**jobs[1][2], "PYTHONPATH": str(shipped)},
+                    {**reference_env, "PYTHONPATH": str(shipped)},
                 )
             )
         runs = args.runs if name == deployed else max(3, args.runs // 2)
