@@ -15,6 +15,7 @@ from pathlib import Path
 ANSWERS: dict[str, str] = json.loads(
     r"""{{ {
         "event_source": cookiecutter.event_source,
+        "package_name": cookiecutter.package_name,
         "dependency_bot": cookiecutter.dependency_bot,
         "ci": cookiecutter.ci,
     } | tojson }}"""
@@ -26,6 +27,14 @@ VARIANTS_DIR = "_variants"
 # answer -> value -> paths that only this value keeps. Paths owned by values that were
 # not chosen are deleted.
 OWNED_PATHS: dict[str, dict[str, list[str]]] = {
+    # Shared modules of the common tree that only some event sources use.
+    "event_source": {
+        "api": [],
+        "s3": [],
+        "eventbridge": [],
+        "sqs": [],
+        "dynamodb": [],
+    },
     "ci": {
         "github": [".github/workflows", "pipeline"],
         "gitlab": [".gitlab-ci.yml", "pipeline"],
