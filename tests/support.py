@@ -94,9 +94,11 @@ def post_gen_tables() -> ModuleType:
 
 
 def owned_path_cases() -> list[Answers]:
-    """Every combination of the answers whose files the post-generation hook deletes."""
-    owned = post_gen_tables().OWNED_PATHS
-    return [dict(zip(owned, values, strict=True)) for values in itertools.product(*(choice_options()[n] for n in owned))]
+    """Every combination of the event source (whose variant the post-generation hook
+    moves in) and the answers whose files it deletes."""
+    names = ["event_source", *(name for name in post_gen_tables().OWNED_PATHS if name != "event_source")]
+    options = [enabled_values()["event_source"], *(choice_options()[name] for name in names[1:])]
+    return [dict(zip(names, values, strict=True)) for values in itertools.product(*options)]
 
 
 def rejections(combination: Mapping[str, str]) -> list[str]:

@@ -407,11 +407,7 @@ def test_overlay_variant_twice_gives_the_same_tree(post_gen: ModuleType, tmp_pat
     assert tree_snapshot(tmp_path) == once
 
 
-POST_GEN_CASES = [
-    {"event_source": event_source, **owned}
-    for event_source in enabled_values()["event_source"]
-    for owned in owned_path_cases()
-]
+POST_GEN_CASES = owned_path_cases()
 
 
 @pytest.mark.parametrize("chosen", POST_GEN_CASES, ids=combination_id)
