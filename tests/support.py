@@ -24,14 +24,18 @@ from types import ModuleType
 from typing import Any
 
 import yaml
+from cookiecutter.environment import StrictEnvironment
 from cookiecutter.generate import generate_context
 from cookiecutter.prompt import prompt_for_config
 from cookiecutter.utils import create_env_with_context
+from jinja2 import FileSystemLoader
 
 ROOT = Path(__file__).resolve().parent.parent
 COOKIECUTTER_JSON = ROOT / "cookiecutter.json"
 HOOKS = ROOT / "hooks"
 VARIANTS_DIR = "_variants"
+TEMPLATE_DIR = ROOT / "{{cookiecutter.project_slug}}"
+STACK_PARTS_DIR = ROOT / "templates"
 
 Answers = dict[str, str]
 
@@ -60,6 +64,22 @@ def answers(**overrides: str) -> Answers:
 def _answers(overrides: tuple[tuple[str, str], ...]) -> Answers:
     context = generate_context(context_file=str(COOKIECUTTER_JSON), extra_context=dict(overrides))
     return {key: value for key, value in prompt_for_config(context, no_input=True).items() if not key.startswith("_")}
+
+
+def stack_environment(**overrides: str) -> tuple[StrictEnvironment, dict[str, Any]]:
+    """cookiecutter's own Jinja environment and loader (the project folder, then
+    templates/) with the answers of a --no-input bake plus `overrides`."""
+    context = {"cookiecutter": answers(**overrides)}
+    env = StrictEnvironment(context=context, keep_trailing_newline=True)
+    env.loader = FileSystemLoader([str(TEMPLATE_DIR), str(STACK_PARTS_DIR)])
+    return env, context
+
+
+def render_stack(**overrides: str) -> str:
+    """The baked template.yaml of the event source the answers choose, without a bake."""
+    env, context = stack_environment(**overrides)
+    source = f"{VARIANTS_DIR}/{context['cookiecutter']['event_source']}/template.yaml"
+    return env.get_template(source).render(**context)
 
 
 def render_hook(name: str, hook_answers: Mapping[str, Any], directory: Path) -> ModuleType:

@@ -12,12 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cookiecutter.environment import StrictEnvironment
-from jinja2 import FileSystemLoader
-from support import ROOT, VARIANTS_DIR, answers, enabled_values, load_yaml
+from support import STACK_PARTS_DIR, TEMPLATE_DIR, VARIANTS_DIR, enabled_values, load_yaml, render_stack, stack_environment
 
-TEMPLATE_DIR = ROOT / "{{cookiecutter.project_slug}}"
-PARTS_DIR = ROOT / "templates"
 VARIANTS = sorted(path.name for path in (TEMPLATE_DIR / VARIANTS_DIR).iterdir())
 # The answers that decide whether a part, or a line of it, exists.
 SWITCHES = {"kms": ("customer-managed", "aws-managed"), "vpc": ("no", "yes"), "code_signing": ("no", "yes")}
@@ -33,16 +29,8 @@ IMPORTS = """\
 MOST_SHARED_LINES = 40
 
 
-def environment(**overrides: str) -> tuple[StrictEnvironment, dict[str, Any]]:
-    """cookiecutter's own environment and loader (the project folder, then templates/)."""
-    context = {"cookiecutter": answers(**overrides)}
-    env = StrictEnvironment(context=context, keep_trailing_newline=True)
-    env.loader = FileSystemLoader([str(TEMPLATE_DIR), str(PARTS_DIR)])
-    return env, context
-
-
 def render(source: str, **overrides: str) -> str:
-    env, context = environment(**overrides)
+    env, context = stack_environment(**overrides)
     return env.from_string(IMPORTS + source).render(**context)
 
 
@@ -75,8 +63,7 @@ def policy(role: dict[str, Any], name: str) -> dict[str, Any]:
 def test_every_variant_stack_renders_with_every_switch(variant: str, case: dict[str, str]) -> None:
     if variant not in enabled_values()["event_source"]:
         pytest.skip(f"event_source={variant} is not available yet")
-    env, context = environment(event_source=variant, **case)
-    text = env.get_template(f"{VARIANTS_DIR}/{variant}/template.yaml").render(**context)
+    text = render_stack(event_source=variant, **case)
     assert not re.search(r"\{\{|\{%|\b(?:parameters|data|function|alarms|policies)\.\w+\(", text)
     template = load_yaml(text)
     has_key = "ServiceKey" in template["Resources"]
@@ -415,5 +402,5 @@ def test_no_variant_stack_copies_another(variant: str) -> None:
 
 def test_the_shared_parts_never_reach_a_baked_project() -> None:
     # cookiecutter only walks the project folder: templates/ must stay outside it.
-    assert PARTS_DIR.parent == TEMPLATE_DIR.parent
+    assert STACK_PARTS_DIR.parent == TEMPLATE_DIR.parent
     assert not (TEMPLATE_DIR / "templates").exists()

@@ -150,6 +150,36 @@ def api_method_findings(template: Template) -> list[str]:
     return findings
 
 
+def allows_anyone(statement: dict[str, Any]) -> bool:
+    principal = statement.get("Principal")
+    anyone = principal == "*" or (isinstance(principal, dict) and "*" in as_list(principal.get("AWS")))
+    return statement.get("Effect") == "Allow" and anyone
+
+
+def api_policy_findings(template: Template) -> list[str]:
+    """Resource policies that deploy fine and then refuse everyone, or let in anyone."""
+    findings = []
+    for name, properties in resources(template, "AWS::ApiGateway::RestApi"):
+        body = properties.get("Body", {})
+        policy = body.get("x-amazon-apigateway-policy") or properties.get("Policy") or {}
+        private = "PRIVATE" in properties.get("EndpointConfiguration", {}).get("Types", [])
+        schemes = body.get("securityDefinitions", {}).values()
+        sigv4 = any(scheme.get("x-amazon-apigateway-authtype") == "awsSigv4" for scheme in schemes)
+        for statement in as_list(policy.get("Statement", [])):
+            condition = json.dumps(statement.get("Condition", {}))
+            if private and "aws:SourceIp" in condition:
+                findings.append(
+                    f"{name}: a private API's resource policy conditions on aws:SourceIp, which requests"
+                    " through a VPC endpoint never carry (a negated condition then denies everyone): use aws:VpcSourceIp"
+                )
+            if sigv4 and allows_anyone(statement) and "aws:PrincipalAccount" not in condition and "aws:PrincipalOrgID" not in condition:
+                findings.append(
+                    f"{name}: an IAM-authorized API allows Principal '*': principals of any AWS account whose own"
+                    " policy allows execute-api:Invoke could call it; name this account or condition on aws:PrincipalAccount"
+                )
+    return findings
+
+
 # ---------------------------------------------------------------------------- queues and topics
 def denies_insecure_transport(template: Template, policy_type: str, target_key: str, resource_name: str) -> bool:
     for _, properties in resources(template, policy_type):
@@ -271,6 +301,7 @@ TRANSFORMED_CHECKS: list[Callable[[Template], list[str]]] = [
     permission_findings,
     function_findings,
     api_method_findings,
+    api_policy_findings,
     messaging_findings,
     mapping_findings,
     redrive_findings,

@@ -159,3 +159,39 @@ def test_async_invoked_functions_need_an_on_failure_destination() -> None:
     }
     assert gate.invoke_config_findings(with_resources(P=permission))
     assert gate.invoke_config_findings(with_resources(P=permission, C=config)) == []
+
+
+def rest_api(statement: dict[str, Any], *, private: bool = False, sigv4: bool = False) -> dict[str, Any]:
+    schemes = {"api_key": {"type": "apiKey"}}
+    if sigv4:
+        schemes["AWS_IAM"] = {"type": "apiKey", "x-amazon-apigateway-authtype": "awsSigv4"}
+    properties: dict[str, Any] = {"Body": {"securityDefinitions": schemes, "x-amazon-apigateway-policy": policy(statement)}}
+    if private:
+        properties["EndpointConfiguration"] = {"Types": ["PRIVATE"]}
+    return with_resources(Api={"Type": "AWS::ApiGateway::RestApi", "Properties": properties})
+
+
+def deny_outside(key: str) -> dict[str, Any]:
+    return {"Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke", "Condition": {"NotIpAddress": {key: "10.0.0.0/8"}}}
+
+
+def test_a_private_api_must_not_condition_on_the_public_source_ip() -> None:
+    assert gate.api_policy_findings(rest_api(deny_outside("aws:SourceIp"), private=True))
+    assert not gate.api_policy_findings(rest_api(deny_outside("aws:VpcSourceIp"), private=True))
+    assert not gate.api_policy_findings(rest_api(deny_outside("aws:SourceIp")))
+
+
+ANYONE = {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke"}
+THIS_ACCOUNT = {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "execute-api:Invoke"}
+
+
+@pytest.mark.parametrize("principal", ["*", {"AWS": "*"}, {"AWS": ["*"]}])
+def test_an_iam_authorized_api_must_not_allow_every_account(principal: Any) -> None:
+    assert gate.api_policy_findings(rest_api({**ANYONE, "Principal": principal}, sigv4=True))
+
+
+def test_an_iam_authorized_api_may_allow_this_account_or_an_account_condition() -> None:
+    assert not gate.api_policy_findings(rest_api(THIS_ACCOUNT, sigv4=True))
+    scoped = {**ANYONE, "Condition": {"StringEquals": {"aws:PrincipalAccount": "123456789012"}}}
+    assert not gate.api_policy_findings(rest_api(scoped, sigv4=True))
+    assert not gate.api_policy_findings(rest_api(ANYONE))  # a token authorizer decides who passes
