@@ -150,33 +150,47 @@ def api_method_findings(template: Template) -> list[str]:
     return findings
 
 
+PRIVATE_SOURCE_IP = (
+    "a private API's resource policy conditions on aws:SourceIp, which requests through a VPC endpoint"
+    " never carry (a negated condition then denies everyone): use aws:VpcSourceIp"
+)
+ANY_ACCOUNT = (
+    "an IAM-authorized API allows Principal '*': principals of any AWS account whose own policy allows"
+    " execute-api:Invoke could call it; name this account or condition on aws:PrincipalAccount"
+)
+ACCOUNT_KEYS = ("aws:PrincipalAccount", "aws:PrincipalOrgID")
+
+
 def allows_anyone(statement: dict[str, Any]) -> bool:
     principal = statement.get("Principal")
     anyone = principal == "*" or (isinstance(principal, dict) and "*" in as_list(principal.get("AWS")))
     return statement.get("Effect") == "Allow" and anyone
 
 
+def is_sigv4(api: dict[str, Any]) -> bool:
+    schemes = api.get("Body", {}).get("securityDefinitions", {}).values()
+    return any(scheme.get("x-amazon-apigateway-authtype") == "awsSigv4" for scheme in schemes)
+
+
+def api_policy_statement_findings(statement: dict[str, Any], private: bool, sigv4: bool) -> list[str]:
+    condition = json.dumps(statement.get("Condition", {}))
+    findings = [PRIVATE_SOURCE_IP] if private and "aws:SourceIp" in condition else []
+    if sigv4 and allows_anyone(statement) and not any(key in condition for key in ACCOUNT_KEYS):
+        findings.append(ANY_ACCOUNT)
+    return findings
+
+
 def api_policy_findings(template: Template) -> list[str]:
     """Resource policies that deploy fine and then refuse everyone, or let in anyone."""
     findings = []
     for name, properties in resources(template, "AWS::ApiGateway::RestApi"):
-        body = properties.get("Body", {})
-        policy = body.get("x-amazon-apigateway-policy") or properties.get("Policy") or {}
+        policy = properties.get("Body", {}).get("x-amazon-apigateway-policy") or properties.get("Policy") or {}
         private = "PRIVATE" in properties.get("EndpointConfiguration", {}).get("Types", [])
-        schemes = body.get("securityDefinitions", {}).values()
-        sigv4 = any(scheme.get("x-amazon-apigateway-authtype") == "awsSigv4" for scheme in schemes)
         for statement in as_list(policy.get("Statement", [])):
-            condition = json.dumps(statement.get("Condition", {}))
-            if private and "aws:SourceIp" in condition:
-                findings.append(
-                    f"{name}: a private API's resource policy conditions on aws:SourceIp, which requests"
-                    " through a VPC endpoint never carry (a negated condition then denies everyone): use aws:VpcSourceIp"
-                )
-            if sigv4 and allows_anyone(statement) and "aws:PrincipalAccount" not in condition and "aws:PrincipalOrgID" not in condition:
-                findings.append(
-                    f"{name}: an IAM-authorized API allows Principal '*': principals of any AWS account whose own"
-                    " policy allows execute-api:Invoke could call it; name this account or condition on aws:PrincipalAccount"
-                )
+            findings += [
+                f"{name}: {finding}"
+                for finding in api_policy_statement_findings(statement, private, is_sigv4(properties))
+            ]
     return findings
 
 

@@ -165,14 +165,16 @@ def rest_api(statement: dict[str, Any], *, private: bool = False, sigv4: bool = 
     schemes = {"api_key": {"type": "apiKey"}}
     if sigv4:
         schemes["AWS_IAM"] = {"type": "apiKey", "x-amazon-apigateway-authtype": "awsSigv4"}
-    properties: dict[str, Any] = {"Body": {"securityDefinitions": schemes, "x-amazon-apigateway-policy": policy(statement)}}
+    body = {"securityDefinitions": schemes, "x-amazon-apigateway-policy": policy(statement)}
+    properties: dict[str, Any] = {"Body": body}
     if private:
         properties["EndpointConfiguration"] = {"Types": ["PRIVATE"]}
     return with_resources(Api={"Type": "AWS::ApiGateway::RestApi", "Properties": properties})
 
 
 def deny_outside(key: str) -> dict[str, Any]:
-    return {"Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke", "Condition": {"NotIpAddress": {key: "10.0.0.0/8"}}}
+    condition = {"NotIpAddress": {key: "10.0.0.0/8"}}
+    return {"Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke", "Condition": condition}
 
 
 def test_a_private_api_must_not_condition_on_the_public_source_ip() -> None:
@@ -182,7 +184,11 @@ def test_a_private_api_must_not_condition_on_the_public_source_ip() -> None:
 
 
 ANYONE = {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke"}
-THIS_ACCOUNT = {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "execute-api:Invoke"}
+THIS_ACCOUNT = {
+    "Effect": "Allow",
+    "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+    "Action": "execute-api:Invoke",
+}
 
 
 @pytest.mark.parametrize("principal", ["*", {"AWS": "*"}, {"AWS": ["*"]}])
