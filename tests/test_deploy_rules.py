@@ -4,10 +4,15 @@ callers they should not. Each test renders the stacks of the answers concerned (
 
 from __future__ import annotations
 
+import json
+import re
+import tomllib
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from support import enabled_values, load_yaml, render_stack
+from bake_covering_set import LONGEST_NAMES
+from support import enabled_values, load_yaml, render_stack, stack_environment
 
 API_CASES = [
     {"event_source": "api", "api_auth": auth, "api_endpoint": endpoint}
@@ -50,3 +55,100 @@ def test_an_iam_authorized_api_allows_only_this_accounts_principals(case: dict[s
         assert principal == {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}}
     else:
         assert principal == "*", "a Cognito token authorizes the caller; the policy only limits the network"
+
+
+# --------------------------------------------------------------------------------------
+# Physical names within their service's limits, for every samconfig environment
+
+# (resource type, property) -> (most characters, pattern), from each service's API reference.
+# A named property that is not here fails the test: add its documented limit.
+NAME_LIMITS: dict[tuple[str, str], tuple[int | None, str]] = {
+    ("AWS::S3::Bucket", "BucketName"): (63, r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]"),
+    ("AWS::SQS::Queue", "QueueName"): (80, r"[A-Za-z0-9_-]+"),
+    ("AWS::Serverless::Function", "FunctionName"): (64, r"[A-Za-z0-9_-]+"),
+    ("AWS::Serverless::Function", "RuleName"): (64, r"[.\-_A-Za-z0-9]+"),  # an EventBridgeRule event
+    ("AWS::Events::EventBus", "Name"): (256, r"[/.\-_A-Za-z0-9]+"),
+    ("AWS::KMS::Alias", "AliasName"): (256, r"alias/[A-Za-z0-9/_-]+"),
+    ("AWS::Logs::LogGroup", "LogGroupName"): (512, r"[.\-_/#A-Za-z0-9]+"),
+    ("AWS::Cognito::UserPool", "UserPoolName"): (128, r"[\w\s+=,.@-]+"),
+    ("AWS::Cognito::UserPoolClient", "ClientName"): (128, r"[\w\s+=,.@-]+"),
+    ("AWS::WAFv2::WebACL", "Name"): (128, r"[\w-]+"),
+    ("AWS::WAFv2::WebACL", "MetricName"): (255, r"[\w#:.\-/]+"),
+    ("AWS::SNS::Topic", "DisplayName"): (100, r".+"),
+    ("AWS::Serverless::Api", "Name"): (None, r".+"),  # API Gateway documents no length limit for a REST API name
+}
+SAMPLE_STACK_UUID = "0a1b2c3d-4e5f-4a7b-8c9d-0e1f2a3b4c5d"
+
+
+def environment_stack_names(overrides: dict[str, str]) -> list[str]:
+    """Every stack_name the rendered samconfig.toml gives (default, staging, production)."""
+    env, context = stack_environment(**overrides)
+    rendered = env.get_template("samconfig.toml").render(**context)
+    return sorted({section["deploy"]["parameters"]["stack_name"] for section in tomllib.loads(rendered).values() if isinstance(section, dict) and "deploy" in section})
+
+
+def evaluate(node: Any, stack: str) -> Any:
+    """The value CloudFormation gives a name: intrinsics over the stack name and id only."""
+    if isinstance(node, str | int):
+        return node
+    if isinstance(node, list):
+        return [evaluate(item, stack) for item in node]
+    ((function, argument),) = node.items()
+    if function == "Ref":
+        pseudo = {"AWS::StackName": stack, "AWS::StackId": f"arn:aws:cloudformation:eu-west-1:123456789012:stack/{stack}/{SAMPLE_STACK_UUID}"}
+        return pseudo[argument]
+    if function == "Fn::Sub":
+        text = argument.replace("${AWS::StackName}", stack)
+        assert "${" not in text, f"a name refers to something other than the stack name: {argument}"
+        return text
+    if function == "Fn::Join":
+        return argument[0].join(evaluate(argument[1], stack))
+    if function == "Fn::Split":
+        return evaluate(argument[1], stack).split(argument[0])
+    if function == "Fn::Select":
+        return evaluate(argument[1], stack)[int(argument[0])]
+    raise AssertionError(f"cannot evaluate {function} in a name")
+
+
+def named_properties(resource: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+    """Properties whose name ends in Name (at any depth, events included), built from the stack."""
+
+    def walk(node: Any) -> Iterator[tuple[str, Any]]:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key.endswith("Name") and "AWS::Stack" in json.dumps(value):
+                    yield key, value
+                elif key not in ("Variables", "Dimensions"):  # environment values and metric dimensions are not names
+                    yield from walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                yield from walk(item)
+
+    yield from walk(resource.get("Properties", {}))
+
+
+NAME_CASES = [
+    {"event_source": source, "waf": "yes" if source == "api" else "no", "api_auth": "cognito", **LONGEST_NAMES}
+    for source in enabled_values()["event_source"]
+]
+
+
+@pytest.mark.parametrize("case", NAME_CASES, ids=lambda case: case["event_source"])
+def test_every_physical_name_fits_its_limit_in_every_environment(case: dict[str, str]) -> None:
+    template = load_yaml(render_stack(**case))
+    stacks = environment_stack_names(case)
+    assert max(map(len, stacks)) > len(case["project_slug"]), stacks
+    checked, problems = 0, []
+    for logical_id, resource in template["Resources"].items():
+        for prop, value in named_properties(resource):
+            limit = NAME_LIMITS.get((resource["Type"], prop))
+            assert limit, f"{logical_id}.{prop} ({resource['Type']}) is named from the stack: add its documented limit to NAME_LIMITS"
+            most, pattern = limit
+            for stack in stacks:
+                name = evaluate(value, stack)
+                checked += 1
+                if (most is not None and len(name) > most) or not re.fullmatch(pattern, name):
+                    problems.append(f"{logical_id}.{prop} = {name!r} ({len(name)} characters; at most {most}, {pattern})")
+    print(f"{case['event_source']}: {checked} names checked over stacks {stacks}")
+    assert checked
+    assert not problems, "\n".join(problems)

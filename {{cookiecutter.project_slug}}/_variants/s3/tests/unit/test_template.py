@@ -64,9 +64,9 @@ def test_only_this_bucket_in_this_account_may_invoke() -> None:
     assert permission["SourceAccount"] == {"Ref": "AWS::AccountId"}
     assert permission["FunctionName"] == {"Ref": "IntakeFunctionAliaslive"}
     # The SourceArn spells the same name as the bucket (no reference: that would be circular).
-    stack_name, _, unique_suffix = bucket_name["Fn::Join"][1]
+    stack_name, unique_suffix = bucket_name["Fn::Join"][1]
     assert permission["SourceArn"] == {
-        "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::", stack_name, "-documents-", unique_suffix]]
+        "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::", stack_name, "-", unique_suffix]]
     }
     assert properties("IntakeFunction")["Environment"]["Variables"]["DOCUMENTS_BUCKET"] == bucket_name
     assert resources()["DocumentsBucket"]["DependsOn"] == "IntakeFunctionInvokePermission"
