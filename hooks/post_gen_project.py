@@ -30,10 +30,10 @@ OWNED_PATHS: dict[str, dict[str, list[str]]] = {
     # Shared modules of the common tree that only some event sources use.
     "event_source": {
         "api": [],
-        "s3": [],
-        "eventbridge": [],
-        "sqs": [],
-        "dynamodb": [],
+        "s3": ["tests/support/idempotency.py", "tests/support/async_invocations.py"],
+        "eventbridge": ["tests/support/idempotency.py", "tests/support/async_invocations.py"],
+        "sqs": ["tests/support/idempotency.py", "tests/support/batches.py"],
+        "dynamodb": ["tests/support/idempotency.py", "tests/support/batches.py"],
     },
     "ci": {
         "github": [".github/workflows", "pipeline"],

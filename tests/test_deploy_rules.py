@@ -152,3 +152,27 @@ def test_every_physical_name_fits_its_limit_in_every_environment(case: dict[str,
     print(f"{case['event_source']}: {checked} names checked over stacks {stacks}")
     assert checked
     assert not problems, "\n".join(problems)
+
+
+# --------------------------------------------------------------------------------------
+# Code signing: every layer must be signed by an allowed profile
+
+
+@pytest.mark.parametrize("source", enabled_values()["event_source"])
+def test_a_signed_stack_uses_no_layer_and_bundles_powertools(source: str) -> None:
+    # "When you enable code signing for a function, any layers that you add to the function
+    # must also be signed by an allowed signing profile" (Lambda developer guide): the public
+    # Powertools layer is not, so a signed stack with it fails to create under Enforce.
+    signed = load_yaml(render_stack(event_source=source, code_signing="yes"))
+    assert "CodeSigningConfig" in signed["Resources"]
+    assert "PowertoolsLayerArn" not in signed["Parameters"]
+    functions = [r for r in signed["Resources"].values() if r["Type"] == "AWS::Serverless::Function"]
+    assert functions
+    for function in functions:
+        assert not function["Properties"].get("Layers", signed["Globals"]["Function"].get("Layers"))
+    env, context = stack_environment(event_source=source, code_signing="yes")
+    bundled = env.get_template("src/requirements.txt").render(**context)
+    assert re.search(r"^aws-lambda-powertools==", bundled, flags=re.MULTILINE)
+    assert re.search(r"^pydantic-core==", bundled, flags=re.MULTILINE)
+    unsigned = load_yaml(render_stack(event_source=source, code_signing="no"))
+    assert unsigned["Globals"]["Function"]["Layers"] == [{"Ref": "PowertoolsLayerArn"}]

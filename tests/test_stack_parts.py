@@ -101,6 +101,8 @@ def test_layer_and_rollout_pin_the_tested_powertools_layer_for_the_bake() -> Non
     found = parameters("  {{ parameters.layer_and_rollout() }}\n", architecture="x86_64", python_runtime="python3.12")
     assert found["PowertoolsLayerArn"]["Default"].startswith("/aws/service/powertools/python/x86_64/python3.12/")
     assert found["DeploymentStrategy"]["Default"] in found["DeploymentStrategy"]["AllowedValues"]
+    signed = parameters("  {{ parameters.layer_and_rollout() }}\n", code_signing="yes")
+    assert list(signed) == ["DeploymentStrategy"], "a signed stack must not offer the unsigned public layer"
 
 
 def test_vpc_network_and_signing_profile_parameters() -> None:
@@ -138,7 +140,8 @@ def test_globals(case: dict[str, str], results: str | None) -> None:
     function = load_yaml(render(f"{{{{ function.globals({argument}) }}}}\n", **case))["Globals"]["Function"]
     assert function["Tracing"] == "Active"
     assert function["Timeout"] == (30 if results else 10)
-    assert function["Layers"] == [{"Ref": "PowertoolsLayerArn"}]
+    # Under code signing Lambda refuses the public (unsigned) layer: the package bundles it.
+    assert function.get("Layers") == (None if case["code_signing"] == "yes" else [{"Ref": "PowertoolsLayerArn"}])
     assert ("KmsKeyArn" in function) == (case["kms"] == "customer-managed")
     assert ("VpcConfig" in function) == (case["vpc"] == "yes")
     variables = function["Environment"]["Variables"]

@@ -136,6 +136,20 @@ def function_findings(template: Template) -> list[str]:
     return findings
 
 
+def signed_layer_findings(template: Template) -> list[str]:
+    """Under a code signing config Lambda refuses every layer the allowed profiles did not
+    sign: only layers this stack publishes (signed with the package) can pass."""
+    own_layers = {name for name, _ in resources(template, "AWS::Lambda::LayerVersion")}
+    findings = []
+    for name, properties in resources(template, "AWS::Lambda::Function"):
+        if "CodeSigningConfigArn" not in properties:
+            continue
+        for layer in as_list(properties.get("Layers", [])):
+            if not any(refers_to(layer, own) for own in own_layers):
+                findings.append(f"{name}: layer {json.dumps(layer)} under code signing is not signed by this stack")
+    return findings
+
+
 # ---------------------------------------------------------------------------- API
 def api_method_findings(template: Template) -> list[str]:
     findings = []
@@ -314,6 +328,7 @@ TRANSFORMED_CHECKS: list[Callable[[Template], list[str]]] = [
     star_resource_findings,
     permission_findings,
     function_findings,
+    signed_layer_findings,
     api_method_findings,
     api_policy_findings,
     messaging_findings,

@@ -1,7 +1,9 @@
 """The cold-start choices stay wired (README, Performance).
 
 Powertools and pydantic come from the official Powertools layer, pinned to the version the
-tests run with; the X-Ray SDK is loaded only when tracing is switched on.
+tests run with; under code signing, where Lambda refuses a layer the allowed profile did not
+sign, they are bundled in the signed package instead. The X-Ray SDK is loaded only when
+tracing is switched on.
 """
 
 from __future__ import annotations
@@ -46,9 +48,26 @@ def bundles(package: str) -> bool:
     return re.search(rf"^{re.escape(package)}==", requirements, flags=re.MULTILINE) is not None
 
 
+def signed(parsed: dict[str, Any]) -> bool:
+    return any(resource["Type"] == "AWS::Lambda::CodeSigningConfig" for resource in parsed["Resources"].values())
+
+
+def functions(parsed: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    found = {
+        name: resource.get("Properties", {})
+        for name, resource in parsed["Resources"].items()
+        if resource["Type"] == "AWS::Serverless::Function"
+    }
+    assert found
+    return found
+
+
 def test_layer_is_the_locked_powertools_for_this_runtime_and_architecture() -> None:
     parsed = template()
     parameter = parsed.get("Parameters", {}).get(LAYER_PARAMETER)
+    if signed(parsed):
+        assert parameter is None, "a signed stack must not offer the unsigned public layer"
+        return
     assert parameter is not None, HOW_TO_ATTACH
     assert parameter["Type"] == "AWS::SSM::Parameter::Value<String>"
     match = LAYER_PATH.match(parameter["Default"])
@@ -61,17 +80,29 @@ def test_layer_is_the_locked_powertools_for_this_runtime_and_architecture() -> N
 
 def test_every_function_gets_powertools_from_the_layer_not_the_package() -> None:
     parsed = template()
+    if signed(parsed):
+        pytest.skip("code signing: Powertools is bundled, not a layer (the next test)")
     global_layers = parsed["Globals"]["Function"].get("Layers", [])
-    functions = {
-        name: resource["Properties"]
-        for name, resource in parsed["Resources"].items()
-        if resource["Type"] == "AWS::Serverless::Function"
-    }
-    assert functions
-    for name, properties in functions.items():
+    for name, properties in functions(parsed).items():
         assert {"Ref": LAYER_PARAMETER} in properties.get("Layers", global_layers), f"{name}: {HOW_TO_ATTACH}"
     for package in ("aws-lambda-powertools", "pydantic", "pydantic-core", "aws-xray-sdk", "botocore"):
         assert not bundles(package), f"src/requirements.txt bundles {package}, which the layer or the runtime provides"
+
+
+def test_a_signed_function_has_no_layer_and_bundles_the_locked_powertools() -> None:
+    parsed = template()
+    if not signed(parsed):
+        pytest.skip("no code signing: Powertools comes from the official layer (the previous test)")
+    global_layers = parsed["Globals"]["Function"].get("Layers", [])
+    for name, properties in functions(parsed).items():
+        assert not properties.get("Layers", global_layers), f"{name}: Lambda refuses a layer its profile did not sign"
+    for package in ("aws-lambda-powertools", "pydantic", "pydantic-core"):
+        assert bundles(package), f"src/requirements.txt must bundle {package}: there is no layer under code signing"
+    assert re.search(
+        rf"^aws-lambda-powertools=={re.escape(locked_version('aws-lambda-powertools'))} ",
+        (ROOT / "src" / "requirements.txt").read_text(encoding="utf-8"),
+        flags=re.MULTILINE,
+    )
 
 
 @pytest.fixture

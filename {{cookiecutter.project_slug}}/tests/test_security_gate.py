@@ -201,3 +201,19 @@ def test_an_iam_authorized_api_may_allow_this_account_or_an_account_condition() 
     scoped = {**ANYONE, "Condition": {"StringEquals": {"aws:PrincipalAccount": "123456789012"}}}
     assert not gate.api_policy_findings(rest_api(scoped, sigv4=True))
     assert not gate.api_policy_findings(rest_api(ANYONE))  # a token authorizer decides who passes
+
+
+def signed_function(*layers: Any, **extra: dict[str, Any]) -> dict[str, Any]:
+    properties = {"CodeSigningConfigArn": {"Ref": "CodeSigningConfig"}, "Layers": list(layers)}
+    return with_resources(Fn={"Type": "AWS::Lambda::Function", "Properties": properties}, **extra)
+
+
+def test_a_signed_function_takes_no_layer_its_profile_did_not_sign() -> None:
+    public = "arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3:1"
+    assert gate.signed_layer_findings(signed_function(public))
+    assert gate.signed_layer_findings(signed_function({"Ref": "PowertoolsLayerArn"}))
+    own = {"Type": "AWS::Lambda::LayerVersion", "Properties": {}}
+    assert not gate.signed_layer_findings(signed_function({"Ref": "OwnLayer"}, OwnLayer=own))
+    assert not gate.signed_layer_findings(signed_function())
+    unsigned = with_resources(Fn={"Type": "AWS::Lambda::Function", "Properties": {"Layers": [public]}})
+    assert not gate.signed_layer_findings(unsigned)

@@ -2,94 +2,34 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
-ROOT = Path(__file__).parent.parent
-EVENTS = ROOT / "events"
+# Fixtures, for every test below tests/: a conftest's names are what pytest looks fixtures up in.
+from tests.support.emulated_aws import atomic_put_item as atomic_put_item
+from tests.support.emulated_aws import emulated_dynamodb
+from tests.support.lambda_runtime import LAMBDA_ENVIRONMENT, REGION
+from tests.support.lambda_runtime import aws_environment as aws_environment
+from tests.support.lambda_runtime import lambda_context as lambda_context
+
 RESTOCK_TABLE = "restock-requests-test"
 IDEMPOTENCY_TABLE = "idempotency-test"
 STREAM_ARN = "arn:aws:dynamodb:eu-west-1:123456789012:table/stock-test/stream/2026-01-01T00:00:00.000"
 
 # Set before any handler module is imported: Powertools reads them at import time.
-TEST_ENVIRONMENT = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",  # pragma: allowlist secret
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "eu-west-1",
-    "RESTOCK_TABLE_NAME": RESTOCK_TABLE,
-    "IDEMPOTENCY_TABLE_NAME": IDEMPOTENCY_TABLE,
-    "POWERTOOLS_SERVICE_NAME": "{{ cookiecutter.project_slug }}",
-    "POWERTOOLS_METRICS_NAMESPACE": "{{ cookiecutter.project_slug }}",
-    "POWERTOOLS_TRACE_DISABLED": "true",
-}
-os.environ.update(TEST_ENVIRONMENT)
-
-
-FUNCTION_NAME = "{{ cookiecutter.project_slug }}-restock"
-
-
-@dataclass
-class FakeLambdaContext:
-    function_name: str = FUNCTION_NAME
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = f"arn:aws:lambda:eu-west-1:123456789012:function:{FUNCTION_NAME}:live"
-    aws_request_id: str = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
-    remaining_time_in_millis: int = 10_000  # the function's timeout in template.yaml
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_time_in_millis
-
-
-@pytest.fixture(autouse=True)
-def aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Undo whatever a test changed in the environment."""
-    for name, value in TEST_ENVIRONMENT.items():
-        monkeypatch.setenv(name, value)
-
-
-@pytest.fixture
-def lambda_context() -> FakeLambdaContext:
-    return FakeLambdaContext()
+os.environ.update(
+    LAMBDA_ENVIRONMENT | {"RESTOCK_TABLE_NAME": RESTOCK_TABLE, "IDEMPOTENCY_TABLE_NAME": IDEMPOTENCY_TABLE}
+)
 
 
 @pytest.fixture
 def dynamodb() -> Iterator[Any]:
-    """The restock requests and idempotency tables, emulated by moto."""
-    with mock_aws():
-        client = boto3.client("dynamodb")
-        client.create_table(
-            TableName=RESTOCK_TABLE,
-            AttributeDefinitions=[
-                {"AttributeName": "sku", "AttributeType": "S"},
-                {"AttributeName": "request_id", "AttributeType": "S"},
-            ],
-            KeySchema=[
-                {"AttributeName": "sku", "KeyType": "HASH"},
-                {"AttributeName": "request_id", "KeyType": "RANGE"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        client.create_table(
-            TableName=IDEMPOTENCY_TABLE,
-            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+    """The restock requests (by sku and request id) and idempotency tables, emulated by moto."""
+    with emulated_dynamodb((RESTOCK_TABLE, "sku", "request_id"), (IDEMPOTENCY_TABLE, "id")) as client:
         yield client
-
-
-def load_event(name: str) -> dict[str, Any]:
-    event: dict[str, Any] = json.loads((EVENTS / name).read_text(encoding="utf-8"))
-    return event
 
 
 def stock_image(sku: str = "WIDGET-BLUE", quantity: int = 4, reorder_level: int = 10, lot: int = 50) -> dict[str, Any]:
@@ -125,11 +65,7 @@ def stream_record(
         "eventName": event_name,
         "eventVersion": "1.1",
         "eventSource": "aws:dynamodb",
-        "awsRegion": "eu-west-1",
+        "awsRegion": REGION,
         "dynamodb": change,
         "eventSourceARN": STREAM_ARN,
     }
-
-
-def batch(*records: dict[str, Any]) -> dict[str, Any]:
-    return {"Records": list(records)}

@@ -2,78 +2,46 @@
 
 from __future__ import annotations
 
-import json
 import os
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
 
-import boto3
 import pytest
-from moto import mock_aws
 
-EVENTS = Path(__file__).parent.parent / "events"
+# Fixtures, for every test below tests/: a conftest's names are what pytest looks fixtures up in.
+from tests.support.emulated_aws import atomic_put_item as atomic_put_item
+from tests.support.emulated_aws import client, emulated_dynamodb, table_items
+from tests.support.idempotency import IdempotencyTable
+from tests.support.lambda_runtime import EVENTS, LAMBDA_ENVIRONMENT, REGION, load_event
+from tests.support.lambda_runtime import aws_environment as aws_environment
+from tests.support.lambda_runtime import lambda_context as lambda_context
+
 DOCUMENTS = EVENTS / "documents"
-REGION = "eu-west-1"
 # The bucket the sample events name.
 BUCKET = "{{ cookiecutter.project_slug }}-documents-0a1b2c3d4e5f"
-FUNCTION_NAME = "{{ cookiecutter.project_slug }}-intake"
 DOCUMENTS_TABLE = "documents-test"
 IDEMPOTENCY_TABLE = "idempotency-test"
 MAX_DOCUMENT_BYTES = 4096
-# Attribute names of Powertools' DynamoDBPersistenceLayer (its defaults, which handler.py keeps).
-IDEMPOTENCY_STATUS = "status"
-IDEMPOTENCY_IN_PROGRESS_EXPIRY = "in_progress_expiration"  # epoch milliseconds
 
 # Set before any handler module is imported: Powertools reads them at import time.
-TEST_ENVIRONMENT = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",  # pragma: allowlist secret
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": REGION,
-    "DOCUMENTS_BUCKET": BUCKET,
-    "DOCUMENTS_TABLE": DOCUMENTS_TABLE,
-    "IDEMPOTENCY_TABLE": IDEMPOTENCY_TABLE,
-    "MAX_DOCUMENT_BYTES": str(MAX_DOCUMENT_BYTES),
-    "POWERTOOLS_SERVICE_NAME": "{{ cookiecutter.project_slug }}",
-    "POWERTOOLS_METRICS_NAMESPACE": "{{ cookiecutter.project_slug }}",
-    "POWERTOOLS_TRACE_DISABLED": "true",
-}
-os.environ.update(TEST_ENVIRONMENT)
-
-
-@dataclass
-class FakeLambdaContext:
-    function_name: str = FUNCTION_NAME
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = f"arn:aws:lambda:eu-west-1:123456789012:function:{FUNCTION_NAME}:live"
-    aws_request_id: str = "5f0c3a8e-2b1d-4c6e-9f7a-0d1e2f3a4b5c"
-    remaining_time_in_millis: int = 30_000
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_time_in_millis
-
-
-@pytest.fixture(autouse=True)
-def aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Undo whatever a test changed in the environment."""
-    for name, value in TEST_ENVIRONMENT.items():
-        monkeypatch.setenv(name, value)
-
-
-@pytest.fixture
-def lambda_context() -> FakeLambdaContext:
-    return FakeLambdaContext()
+os.environ.update(
+    LAMBDA_ENVIRONMENT
+    | {
+        "DOCUMENTS_BUCKET": BUCKET,
+        "DOCUMENTS_TABLE": DOCUMENTS_TABLE,
+        "IDEMPOTENCY_TABLE": IDEMPOTENCY_TABLE,
+        "MAX_DOCUMENT_BYTES": str(MAX_DOCUMENT_BYTES),
+    }
+)
 
 
 @dataclass
 class Aws:
     s3: Any
     dynamodb: Any
+    idempotency: IdempotencyTable
 
     def upload(self, key: str, body: bytes) -> dict[str, Any]:
         """Put a document into the versioned bucket; return the S3 event that announces it."""
@@ -81,55 +49,17 @@ class Aws:
         return notification(key, version_id=put["VersionId"], etag=put["ETag"].strip('"'), size=len(body))
 
     def receipts(self) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = self.dynamodb.scan(TableName=DOCUMENTS_TABLE)["Items"]
-        return items
-
-    def idempotency_records(self) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = self.dynamodb.scan(TableName=IDEMPOTENCY_TABLE)["Items"]
-        return items
-
-    def run_out_in_progress_time(self) -> None:
-        """What the clock does to the lock of an invocation that timed out: once the time it had
-        left is over, its in-progress record may be taken over by a retry."""
-        past = str(int(time.time() * 1000) - 1_000)
-        for item in self.idempotency_records():
-            self.dynamodb.update_item(
-                TableName=IDEMPOTENCY_TABLE,
-                Key={"id": item["id"]},
-                UpdateExpression="SET #expiry = :past",
-                ExpressionAttributeNames={"#expiry": IDEMPOTENCY_IN_PROGRESS_EXPIRY},
-                ExpressionAttributeValues={":past": {"N": past}},
-            )
-
-
-@cache
-def client(service: str) -> Any:
-    """One client per service for the whole run: moto intercepts every client while a mock is
-    active, and creating clients (loading their models) is the slow part of a test."""
-    return boto3.client(service, region_name=REGION)
+        return table_items(self.dynamodb, DOCUMENTS_TABLE)
 
 
 @pytest.fixture
 def aws() -> Iterator[Aws]:
     """The documents bucket (versioned) and both tables, emulated by moto; fresh for every test."""
-    with mock_aws():
+    with emulated_dynamodb((DOCUMENTS_TABLE, "pk"), (IDEMPOTENCY_TABLE, "id")) as dynamodb:
         s3 = client("s3")
         s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
         s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
-        dynamodb = client("dynamodb")
-        for table, key in ((DOCUMENTS_TABLE, "pk"), (IDEMPOTENCY_TABLE, "id")):
-            dynamodb.create_table(
-                TableName=table,
-                AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
-                KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
-                BillingMode="PAY_PER_REQUEST",
-            )
-        yield Aws(s3=s3, dynamodb=dynamodb)
-
-
-def load_event(name: str) -> dict[str, Any]:
-    event: dict[str, Any] = json.loads((EVENTS / name).read_text(encoding="utf-8"))
-    return event
+        yield Aws(s3=s3, dynamodb=dynamodb, idempotency=IdempotencyTable(dynamodb, IDEMPOTENCY_TABLE))
 
 
 def load_document(name: str) -> bytes:

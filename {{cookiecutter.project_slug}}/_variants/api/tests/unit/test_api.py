@@ -4,31 +4,21 @@ from __future__ import annotations
 
 import io
 import json
-import logging
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 import boto3
 import pytest
-from aws_lambda_powertools.utilities import parameters
 
-from {{ cookiecutter.package_name }} import api, logic, repository, settings, signing
+from {{ cookiecutter.package_name }} import api, logic, settings, signing
 from {{ cookiecutter.package_name }}.models import Item
 
-from tests.conftest import SIGNING_KEY, FakeLambdaContext, load_event
+from tests.conftest import SIGNING_KEY
+from tests.support.lambda_runtime import FakeLambdaContext, load_event
+from tests.support.observability import logged, logged_once, metrics_in_order
 
-
-@pytest.fixture(autouse=True)
-def fresh_caches(table: Any) -> Iterator[None]:
-    """Clients, settings and secrets are cached per process; each test gets the moto-backed ones."""
-    for cached in (api.store, repository.dynamodb_client, settings.settings):
-        cached.cache_clear()
-    parameters.clear_caches()  # type: ignore[no-untyped-call]
-    yield
-    for cached in (api.store, repository.dynamodb_client, settings.settings):
-        cached.cache_clear()
-    parameters.clear_caches()  # type: ignore[no-untyped-call]
+FAILURE_METRICS = ("ValidationFailed", "ProcessingFailed", "ResponseValidationFailed")
 
 
 def invoke(event: dict[str, Any], context: FakeLambdaContext) -> tuple[int, dict[str, Any]]:
@@ -140,15 +130,6 @@ def test_response_breaking_its_model_fails_closed(
     assert body == {"message": "Internal server error", "request_id": lambda_context.aws_request_id, "errors": []}
 
 
-@pytest.fixture
-def log_output() -> Iterator[io.StringIO]:
-    """Where the handler's logger writes during the test."""
-    buffer = io.StringIO()
-    previous = cast(logging.StreamHandler[io.StringIO], api.logger.registered_handler).setStream(buffer)
-    yield buffer
-    cast(logging.StreamHandler[Any], api.logger.registered_handler).setStream(previous)
-
-
 def test_unexpected_error_is_500_without_internals(
     monkeypatch: pytest.MonkeyPatch, lambda_context: FakeLambdaContext, log_output: io.StringIO
 ) -> None:
@@ -159,8 +140,7 @@ def test_unexpected_error_is_500_without_internals(
     status, body = invoke(load_event("get_item.json"), lambda_context)
     assert status == 500
     assert "postgres" not in json.dumps(body)
-    records = [json.loads(line) for line in log_output.getvalue().splitlines()]
-    errors = [record for record in records if record["level"] == "ERROR"]
+    errors = logged(log_output, "ERROR")
     assert [(error["message"], error["correlation_id"]) for error in errors] == [
         ("Unhandled error", lambda_context.aws_request_id)
     ]
@@ -204,20 +184,6 @@ def from_api_gateway(name: str) -> dict[str, Any]:
     return event
 
 
-def logged_once(log_output: io.StringIO, message: str) -> dict[str, Any]:
-    records = [json.loads(line) for line in log_output.getvalue().splitlines()]
-    [found] = [record for record in records if record["message"] == message]
-    matched: dict[str, Any] = found
-    return matched
-
-
-def failure_metrics(capsys: pytest.CaptureFixture[str]) -> list[str]:
-    """The names of the failure metrics the invocation emitted, in order."""
-    blobs = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
-    names = ("ValidationFailed", "ProcessingFailed", "ResponseValidationFailed")
-    return [name for blob in blobs for name in names if name in blob]
-
-
 def test_a_rejected_request_is_counted_and_logged_with_the_correlation_id(
     lambda_context: FakeLambdaContext, log_output: io.StringIO, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -225,40 +191,41 @@ def test_a_rejected_request_is_counted_and_logged_with_the_correlation_id(
     assert status == 422
     rejected = logged_once(log_output, "Request rejected")
     assert rejected["correlation_id"] == API_GATEWAY_REQUEST_ID != lambda_context.aws_request_id
-    assert failure_metrics(capsys) == ["ValidationFailed"]
+    assert metrics_in_order(capsys.readouterr().out, FAILURE_METRICS) == ["ValidationFailed"]
 
 
-def test_a_processing_failure_is_counted_and_logged_with_the_correlation_id(
-    monkeypatch: pytest.MonkeyPatch,
-    lambda_context: FakeLambdaContext,
-    log_output: io.StringIO,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    def explode(item_id: str, store: object) -> None:
-        raise RuntimeError("table unreachable")
-
-    monkeypatch.setattr(logic, "get_item", explode)
-    status, _ = invoke(from_api_gateway("get_item.json"), lambda_context)
-    assert status == 500
-    failed = logged_once(log_output, "Unhandled error")
-    assert (failed["level"], failed["correlation_id"]) == ("ERROR", API_GATEWAY_REQUEST_ID)
-    assert failure_metrics(capsys) == ["ProcessingFailed"]
+def unreachable_table(item_id: str, store: object) -> Item:
+    raise RuntimeError("table unreachable")
 
 
-def test_a_response_breaking_its_model_is_counted_and_logged_with_the_correlation_id(
-    monkeypatch: pytest.MonkeyPatch,
-    lambda_context: FakeLambdaContext,
-    log_output: io.StringIO,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    broken = Item.model_construct(
+def item_breaking_its_model(item_id: str, store: object) -> Item:
+    return Item.model_construct(
         item_id="not-an-id", name="LEAKED-NAME", quantity=-5, created_at=datetime.now(UTC), signature="unsigned"
     )
-    monkeypatch.setattr(logic, "get_item", lambda item_id, store: broken)
+
+
+@pytest.mark.parametrize(
+    ("get_item", "message", "metric"),
+    [
+        (unreachable_table, "Unhandled error", "ProcessingFailed"),
+        (item_breaking_its_model, "Response broke its model", "ResponseValidationFailed"),
+    ],
+    ids=["processing-failure", "response-breaking-its-model"],
+)
+def test_a_failure_is_counted_and_logged_with_the_correlation_id(
+    get_item: Callable[[str, object], Item],
+    message: str,
+    metric: str,
+    monkeypatch: pytest.MonkeyPatch,
+    lambda_context: FakeLambdaContext,
+    log_output: io.StringIO,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(logic, "get_item", get_item)
     status, body = invoke(from_api_gateway("get_item.json"), lambda_context)
     assert status == 500
-    failed = logged_once(log_output, "Response broke its model")
+    failed = logged_once(log_output, message)
     assert (failed["level"], failed["correlation_id"]) == ("ERROR", API_GATEWAY_REQUEST_ID)
     assert "LEAKED" not in log_output.getvalue()
     assert "LEAKED" not in json.dumps(body)
-    assert failure_metrics(capsys) == ["ResponseValidationFailed"]
+    assert metrics_in_order(capsys.readouterr().out, FAILURE_METRICS) == [metric]

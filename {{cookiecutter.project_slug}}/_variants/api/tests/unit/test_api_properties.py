@@ -7,41 +7,21 @@ every way a client (or an attacker) can: truncated, retyped, oversized, unicode-
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-from aws_lambda_powertools.utilities import parameters
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
-from {{ cookiecutter.package_name }} import api, repository
-from {{ cookiecutter.package_name }} import settings as service_settings
+from {{ cookiecutter.package_name }} import api
 from {{ cookiecutter.package_name }}.models import CreateItemRequest
 
 from scripts.api_schema import apigateway_schema
-from tests.conftest import FakeLambdaContext, load_event
+from tests.support.lambda_runtime import FakeLambdaContext, load_event
+from tests.support.properties import PROPERTY_SETTINGS, json_values
 
 REQUEST_SCHEMA = apigateway_schema(CreateItemRequest)
 FORBIDDEN_IN_RESPONSES = ("Traceback", 'File "', "Error(", "pydantic", "botocore")
-# Example counts and randomness come from the Hypothesis profile (conftest.py at the root).
-PROPERTY_SETTINGS = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
-
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
-    max_leaves=12,
-)
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches(table: Any) -> Iterator[None]:
-    for cached in (api.store, repository.dynamodb_client, service_settings.settings):
-        cached.cache_clear()
-    parameters.clear_caches()  # type: ignore[no-untyped-call]
-    yield
-    parameters.clear_caches()  # type: ignore[no-untyped-call]
 
 
 def post(body: str | None) -> tuple[int, dict[str, Any]]:

@@ -3,55 +3,24 @@
 from __future__ import annotations
 
 import io
-import json
-import logging
-from collections.abc import Iterator
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
 from {{ cookiecutter.package_name }} import handler, logic, repository
 from {{ cookiecutter.package_name }}.models import RestockRequest, StockChange
 
-from tests.conftest import (
-    IDEMPOTENCY_TABLE,
-    RESTOCK_TABLE,
-    FakeLambdaContext,
-    batch,
-    load_event,
-    stock_image,
-    stream_record,
-)
+from tests.conftest import IDEMPOTENCY_TABLE, RESTOCK_TABLE, stock_image, stream_record
+from tests.support.batches import NOT_A_BATCH, reported
+from tests.support.idempotency import watch
+from tests.support.lambda_runtime import FakeLambdaContext, batch, load_event
+from tests.support.observability import correlation_ids, log_records, logged
 
 
 @pytest.fixture
 def written(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The skus of the restock requests written, in order: the side effect to count."""
-    writes: list[str] = []
-    original = repository.RestockRepository.add
-
-    def counting_add(self: repository.RestockRepository, request: RestockRequest) -> bool:
-        writes.append(request.sku)
-        return original(self, request)
-
-    monkeypatch.setattr(repository.RestockRepository, "add", counting_add)
-    return writes
-
-
-@pytest.fixture
-def log_output() -> Iterator[io.StringIO]:
-    """What the handler's logger writes during the test."""
-    buffer = io.StringIO()
-    previous = cast(logging.StreamHandler[io.StringIO], handler.logger.registered_handler).setStream(buffer)
-    yield buffer
-    cast(logging.StreamHandler[Any], handler.logger.registered_handler).setStream(previous)
-
-
-def invoke(event: dict[str, Any], context: FakeLambdaContext) -> list[str]:
-    """Run the handler; return the sequence numbers it asks Lambda to retry from."""
-    response = handler.handler(event, context)
-    assert set(response) == {"batchItemFailures"}
-    return [failure["itemIdentifier"] for failure in response["batchItemFailures"]]
+    return watch(monkeypatch, repository.RestockRepository, "add", key=lambda request: request.sku)
 
 
 def requests_in_table(dynamodb: Any) -> list[dict[str, Any]]:
@@ -59,12 +28,8 @@ def requests_in_table(dynamodb: Any) -> list[dict[str, Any]]:
     return sorted(items, key=lambda item: item["sku"]["S"])
 
 
-def log_lines(output: io.StringIO) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in output.getvalue().splitlines()]
-
-
 def test_a_drop_below_the_reorder_level_writes_one_request(dynamodb: Any, lambda_context: FakeLambdaContext) -> None:
-    assert invoke(load_event("stock_dropped_below_reorder_level.json"), lambda_context) == []
+    assert reported(load_event("stock_dropped_below_reorder_level.json"), lambda_context) == []
     [item] = requests_in_table(dynamodb)
     assert item["sku"] == {"S": "WIDGET-BLUE"}
     assert item["request_id"] == {"S": "1"}
@@ -75,7 +40,7 @@ def test_a_drop_below_the_reorder_level_writes_one_request(dynamodb: Any, lambda
 
 def test_one_invalid_record_is_reported_alone(written: list[str], lambda_context: FakeLambdaContext) -> None:
     event = load_event("stock_batch_mixed.json")
-    assert invoke(event, lambda_context) == [event["Records"][2]["dynamodb"]["SequenceNumber"]]
+    assert reported(event, lambda_context) == [event["Records"][2]["dynamodb"]["SequenceNumber"]]
     assert written == ["SPROCKET-7", "GIZMO-3"]
 
 
@@ -83,22 +48,22 @@ def test_the_retry_from_the_failed_record_writes_nothing_twice(
     written: list[str], lambda_context: FakeLambdaContext
 ) -> None:
     event = load_event("stock_batch_mixed.json")
-    failed = invoke(event, lambda_context)
+    failed = reported(event, lambda_context)
     retry = batch(*event["Records"][2:])  # Lambda retries from the first reported record
-    assert invoke(retry, lambda_context) == failed
+    assert reported(retry, lambda_context) == failed
     assert written == ["SPROCKET-7", "GIZMO-3"]
 
 
 def test_invalid_sample_event_is_reported(written: list[str], lambda_context: FakeLambdaContext) -> None:
     event = load_event("stock_invalid_image.json")
-    assert invoke(event, lambda_context) == [event["Records"][0]["dynamodb"]["SequenceNumber"]]
+    assert reported(event, lambda_context) == [event["Records"][0]["dynamodb"]["SequenceNumber"]]
     assert written == []
 
 
 def test_a_redelivered_batch_is_processed_once(written: list[str], lambda_context: FakeLambdaContext) -> None:
     event = load_event("stock_dropped_below_reorder_level.json")
-    assert invoke(event, lambda_context) == []
-    assert invoke(event, lambda_context) == []
+    assert reported(event, lambda_context) == []
+    assert reported(event, lambda_context) == []
     assert written == ["WIDGET-BLUE"]
 
 
@@ -117,7 +82,7 @@ def test_changes_that_do_not_cross_the_level_write_nothing(
     before: dict[str, Any] | None, after: dict[str, Any], written: list[str], lambda_context: FakeLambdaContext
 ) -> None:
     record = stream_record(1, after, before, event_name="MODIFY" if before else "INSERT")
-    assert invoke(batch(record), lambda_context) == []
+    assert reported(batch(record), lambda_context) == []
     assert written == []
 
 
@@ -125,7 +90,7 @@ def test_raising_the_reorder_level_above_the_stock_requests_a_restock(
     dynamodb: Any, lambda_context: FakeLambdaContext
 ) -> None:
     record = stream_record(1, stock_image(quantity=12, reorder_level=100, lot=5), stock_image(quantity=12))
-    assert invoke(batch(record), lambda_context) == []
+    assert reported(batch(record), lambda_context) == []
     [item] = requests_in_table(dynamodb)
     assert item["requested_quantity"] == {"N": "88"}  # more than a lot: enough to reach the level
 
@@ -135,10 +100,10 @@ def test_an_event_id_reused_with_another_payload_is_rejected(
 ) -> None:
     first = stream_record(1, stock_image(quantity=4), stock_image(quantity=12), event_id="same")
     other = stream_record(2, stock_image(quantity=1), stock_image(quantity=12), event_id="same")
-    assert invoke(batch(first), lambda_context) == []
-    assert invoke(batch(other), lambda_context) == [other["dynamodb"]["SequenceNumber"]]
+    assert reported(batch(first), lambda_context) == []
+    assert reported(batch(other), lambda_context) == [other["dynamodb"]["SequenceNumber"]]
     assert written == ["WIDGET-BLUE"]
-    assert "Event id reused with a different payload" in [line["message"] for line in log_lines(log_output)]
+    assert "Event id reused with a different payload" in [line["message"] for line in log_records(log_output)]
 
 
 def test_a_request_stored_before_is_not_overwritten(
@@ -149,17 +114,17 @@ def test_a_request_stored_before_is_not_overwritten(
         TableName=RESTOCK_TABLE,
         Item={"sku": {"S": "WIDGET-BLUE"}, "request_id": {"S": "1"}, "status": {"S": "ORDERED"}},
     )
-    assert invoke(load_event("stock_dropped_below_reorder_level.json"), lambda_context) == []
+    assert reported(load_event("stock_dropped_below_reorder_level.json"), lambda_context) == []
     [item] = requests_in_table(dynamodb)
     assert item["status"] == {"S": "ORDERED"}
-    assert "Restock request already stored" in [line["message"] for line in log_lines(log_output)]
+    assert "Restock request already stored" in [line["message"] for line in log_records(log_output)]
 
 
 def test_rejections_log_field_names_not_content(lambda_context: FakeLambdaContext, log_output: io.StringIO) -> None:
     image = stock_image() | {"quantity": {"S": "four, ask Mrs Jones"}}
-    assert invoke(batch(stream_record(7, image, stock_image(quantity=12))), lambda_context) == ["0" * 20 + "7"]
+    assert reported(batch(stream_record(7, image, stock_image(quantity=12))), lambda_context) == ["0" * 20 + "7"]
     assert "Mrs Jones" not in log_output.getvalue()
-    [rejected] = [line for line in log_lines(log_output) if line["message"] == "Stock change rejected"]
+    [rejected] = [line for line in log_records(log_output) if line["message"] == "Stock change rejected"]
     assert rejected["sequence_number"] == "0" * 20 + "7"
     assert rejected["invalid_fields"] == ["dynamodb.NewImage.quantity"]
 
@@ -168,7 +133,7 @@ def test_a_removal_is_rejected_because_the_filter_should_have_dropped_it(
     written: list[str], lambda_context: FakeLambdaContext
 ) -> None:
     record = stream_record(1, stock_image(quantity=0), event_name="REMOVE")
-    assert invoke(batch(record), lambda_context) == [record["dynamodb"]["SequenceNumber"]]
+    assert reported(batch(record), lambda_context) == [record["dynamodb"]["SequenceNumber"]]
     assert written == []
 
 
@@ -178,8 +143,8 @@ def test_a_broken_table_fails_only_that_record_and_is_counted(
     dynamodb.delete_table(TableName=RESTOCK_TABLE)
     harmless = stream_record(1, stock_image(quantity=40), stock_image(quantity=41))
     crossing = stream_record(2, stock_image(quantity=4), stock_image(quantity=12))
-    assert invoke(batch(harmless, crossing), lambda_context) == [crossing["dynamodb"]["SequenceNumber"]]
-    errors = [line for line in log_lines(log_output) if line["level"] == "ERROR"]
+    assert reported(batch(harmless, crossing), lambda_context) == [crossing["dynamodb"]["SequenceNumber"]]
+    errors = logged(log_output, "ERROR")
     assert [(line["message"], line["error_type"], line["correlation_id"]) for line in errors] == [
         ("Stock change failed", "ResourceNotFoundException", crossing["eventID"])
     ]
@@ -190,24 +155,19 @@ def test_missing_configuration_is_a_processing_failure(
 ) -> None:
     monkeypatch.setenv("RESTOCK_TABLE_NAME", "")
     event = load_event("stock_dropped_below_reorder_level.json")
-    assert invoke(event, lambda_context) == [event["Records"][0]["dynamodb"]["SequenceNumber"]]
-    errors = [line["message"] for line in log_lines(log_output) if line["level"] == "ERROR"]
+    assert reported(event, lambda_context) == [event["Records"][0]["dynamodb"]["SequenceNumber"]]
+    errors = [line["message"] for line in logged(log_output, "ERROR")]
     assert errors == ["Stock change failed"]
 
 
 @pytest.mark.parametrize(
     "event",
     [
-        {},
-        {"Records": []},
-        {"Records": "not a list"},
-        {"Records": [None]},
-        {"Records": [{"eventID": "1"}]},
-        {"Records": [{"dynamodb": "not an object"}]},
-        {"Records": [{"dynamodb": {"SequenceNumber": 42}}]},
-        [],
+        *NOT_A_BATCH,
+        pytest.param({"Records": [{"eventID": "1"}]}, id="no-dynamodb"),
+        pytest.param({"Records": [{"dynamodb": "not an object"}]}, id="dynamodb-text"),
+        pytest.param({"Records": [{"dynamodb": {"SequenceNumber": 42}}]}, id="numeric"),
     ],
-    ids=["empty", "no-records", "records-not-a-list", "null-record", "no-dynamodb", "dynamodb-text", "numeric", "list"],
 )
 def test_an_event_that_is_not_a_batch_fails_with_a_typed_error(event: Any, lambda_context: FakeLambdaContext) -> None:
     with pytest.raises(handler.MalformedBatchError, match="not a DynamoDB stream batch"):
@@ -217,7 +177,7 @@ def test_an_event_that_is_not_a_batch_fails_with_a_typed_error(event: Any, lambd
 def test_records_with_broken_metadata_are_reported(written: list[str], lambda_context: FakeLambdaContext) -> None:
     good = stream_record(1, stock_image(quantity=4), stock_image(quantity=12))
     broken = {"eventID": "x", "dynamodb": {"SequenceNumber": "000000000000000000002", "NewImage": stock_image()}}
-    assert invoke(batch(good, broken), lambda_context) == ["000000000000000000002"]
+    assert reported(batch(good, broken), lambda_context) == ["000000000000000000002"]
     assert written == ["WIDGET-BLUE"]
 
 
@@ -226,11 +186,11 @@ def test_each_record_logs_under_its_event_id_as_correlation_id(
 ) -> None:
     crossing = stream_record(1, stock_image(quantity=4), stock_image(quantity=12), event_id="event-crossing")
     invalid = stream_record(2, stock_image() | {"quantity": {"N": "-1"}}, event_id="event-invalid")
-    assert invoke(batch(crossing, invalid), lambda_context) == [invalid["dynamodb"]["SequenceNumber"]]
+    assert reported(batch(crossing, invalid), lambda_context) == [invalid["dynamodb"]["SequenceNumber"]]
     with pytest.raises(handler.MalformedBatchError):
         handler.handler({"Records": []}, lambda_context)
 
-    by_message = {line["message"]: line.get("correlation_id") for line in log_lines(log_output)}
+    by_message = correlation_ids(log_output)
     assert by_message["Restock requested"] == "event-crossing"
     assert by_message["Stock change rejected"] == "event-invalid"
     assert by_message["Event is not a stream batch"] is None  # no record's id outlives its record
@@ -263,7 +223,7 @@ def test_a_request_that_breaks_the_output_contract_fails_closed(
     assert response == {"batchItemFailures": [{"itemIdentifier": record["dynamodb"]["SequenceNumber"]}]}
     assert requests_in_table(dynamodb) == []
     assert dynamodb.scan(TableName=IDEMPOTENCY_TABLE)["Items"] == []  # released: the retry may run
-    errors = [line for line in log_lines(log_output) if line["level"] == "ERROR"]
+    errors = logged(log_output, "ERROR")
     assert [(line["message"], line["error_type"], line["correlation_id"]) for line in errors] == [
         ("Stock change failed", "ValidationError", record["eventID"])
     ]

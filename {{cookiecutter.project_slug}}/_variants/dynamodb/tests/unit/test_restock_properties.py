@@ -9,21 +9,14 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from {{ cookiecutter.package_name }} import handler
+from tests.conftest import RESTOCK_TABLE, stock_image, stream_record
+from tests.support.batches import reported
+from tests.support.lambda_runtime import FakeLambdaContext, batch
+from tests.support.properties import PROPERTY_SETTINGS, json_values
 
-from tests.conftest import RESTOCK_TABLE, FakeLambdaContext, batch, stock_image, stream_record
-
-# Example counts and randomness come from the Hypothesis profile (conftest.py at the root).
-PROPERTY_SETTINGS = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
-
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
-    max_leaves=12,
-)
 unicode_heavy = st.text(alphabet=st.characters(codec="utf-8"), max_size=100)
 attribute_types = st.sampled_from(["S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS", "X"])
 METADATA = ["eventID", "eventName", "eventVersion", "eventSource", "awsRegion"]
@@ -39,8 +32,7 @@ def next_sequence() -> int:
 def failures_around(bad_record: dict[str, Any]) -> list[str]:
     """Send the record between two harmless changes; return the reported sequence numbers."""
     harmless = [stream_record(next_sequence(), stock_image(quantity=40), stock_image(quantity=41)) for _ in range(2)]
-    response = handler.handler(batch(harmless[0], bad_record, harmless[1]), FakeLambdaContext())
-    return [failure["itemIdentifier"] for failure in response["batchItemFailures"]]
+    return reported(batch(harmless[0], bad_record, harmless[1]), FakeLambdaContext())
 
 
 @PROPERTY_SETTINGS

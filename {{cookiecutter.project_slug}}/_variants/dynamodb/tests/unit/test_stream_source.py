@@ -13,31 +13,14 @@ import boto3
 import pytest
 from aws_lambda_powertools.utilities.parser.models import DynamoDBStreamLambdaOnFailureDestinationModel
 from botocore.config import Config
-from cfnlint.decode import decode_str
 
-from {{ cookiecutter.package_name }} import handler
 from {{ cookiecutter.package_name }}.models import WATCHED_ATTRIBUTES, StockStreamRecord
 
-from tests.conftest import (
-    RESTOCK_TABLE,
-    ROOT,
-    TEST_ENVIRONMENT,
-    FakeLambdaContext,
-    batch,
-    load_event,
-    stock_image,
-    stream_record,
-)
-
-FAILURE_METRICS = ("ValidationFailed", "ProcessingFailed")
-Metric = tuple[str, str, tuple[tuple[str, str], ...]]  # namespace, name, dimensions
-
-
-def template() -> dict[str, Any]:
-    parsed, matches = decode_str((ROOT / "template.yaml").read_text(encoding="utf-8"))
-    assert not matches, matches
-    plain: dict[str, Any] = json.loads(json.dumps(parsed))
-    return plain
+from tests.conftest import RESTOCK_TABLE, stock_image, stream_record
+from tests.support.batches import assert_failures_alarmed, reported
+from tests.support.emulated_aws import create_table
+from tests.support.lambda_runtime import FakeLambdaContext, batch, load_event
+from tests.support.stack import rollback_alarms, template
 
 
 def stream_source() -> dict[str, Any]:
@@ -108,8 +91,8 @@ def test_a_poison_record_is_reported_on_every_retry_and_its_batch_ends_on_the_qu
     retries = int(template()["Parameters"]["MaximumRetryAttempts"]["Default"])
     valid = stream_record(1, stock_image(quantity=4), stock_image(quantity=12))
     poison = load_event("stock_invalid_image.json")["Records"][0]
-    reported = [invoke_failures(batch(valid, poison), lambda_context) for _ in range(retries + 1)]
-    assert reported == [[poison["dynamodb"]["SequenceNumber"]]] * (retries + 1)
+    reports = [reported(batch(valid, poison), lambda_context) for _ in range(retries + 1)]
+    assert reports == [[poison["dynamodb"]["SequenceNumber"]]] * (retries + 1)
     assert len(dynamodb.scan(TableName=RESTOCK_TABLE)["Items"]) == 1  # the valid change, once
 
     # Lambda then sends the failed batch's position, not its records, to the on-failure queue.
@@ -121,66 +104,26 @@ def test_a_poison_record_is_reported_on_every_retry_and_its_batch_ends_on_the_qu
     assert message.ddb_stream_batch_info.start_sequence_number == poison["dynamodb"]["SequenceNumber"]
 
 
-def emitted_metrics(stdout: str) -> set[Metric]:
-    """The metrics in the CloudWatch embedded metric format lines Powertools printed."""
-    found: set[Metric] = set()
-    for blob in (json.loads(line) for line in stdout.splitlines() if line.startswith('{"_aws"')):
-        for directive in blob["_aws"]["CloudWatchMetrics"]:
-            dimensions = tuple((name, blob[name]) for names in directive["Dimensions"] for name in names)
-            found |= {(directive["Namespace"], metric["Name"], dimensions) for metric in directive["Metrics"]}
-    return found
-
-
-def alarmed_metrics() -> set[Metric]:
-    """The metrics watched by an alarm that notifies the alarm topic (a dimension given by an
-    intrinsic function, such as a function name, is kept as its text: no emitted metric matches it)."""
-    alarms = [r["Properties"] for r in template()["Resources"].values() if r["Type"] == "AWS::CloudWatch::Alarm"]
-    return {
-        (alarm["Namespace"], alarm["MetricName"], tuple((d["Name"], str(d["Value"])) for d in alarm["Dimensions"]))
-        for alarm in alarms
-        if alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
-    }
-
-
-def test_the_deployed_function_emits_metrics_where_the_tests_do() -> None:
-    variables = template()["Globals"]["Function"]["Environment"]["Variables"]
-    for name in ("POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_SERVICE_NAME"):
-        assert variables[name] == TEST_ENVIRONMENT[name]
-
-
 def test_each_failure_metric_the_handler_emits_has_an_alarm_on_the_topic(
     dynamodb: Any, lambda_context: FakeLambdaContext, capsys: pytest.CaptureFixture[str]
 ) -> None:
     dynamodb.delete_table(TableName=RESTOCK_TABLE)  # the valid change fails to be written
     invalid = stream_record(1, stock_image() | {"quantity": {"N": "-1"}}, stock_image(quantity=12))
     valid = stream_record(2, stock_image(quantity=4), stock_image(quantity=12))
-    assert len(invoke_failures(batch(invalid, valid), lambda_context)) == 2
-
-    failures = {metric for metric in emitted_metrics(capsys.readouterr().out) if metric[1] in FAILURE_METRICS}
-    assert sorted(metric[1] for metric in failures) == sorted(FAILURE_METRICS)
-    assert failures <= alarmed_metrics()
+    assert len(reported(batch(invalid, valid), lambda_context)) == 2
+    assert_failures_alarmed(capsys.readouterr().out)
 
 
 def test_a_processing_failure_rolls_a_deployment_back() -> None:
-    function = template()["Resources"]["RestockFunction"]["Properties"]
-    assert {"Ref": "RestockProcessingFailedAlarm"} in function["DeploymentPreference"]["Alarms"]
-
-
-def invoke_failures(event: dict[str, Any], context: FakeLambdaContext) -> list[str]:
-    return [failure["itemIdentifier"] for failure in handler.handler(event, context)["batchItemFailures"]]
+    assert "RestockProcessingFailedAlarm" in rollback_alarms("RestockFunction")
 
 
 def test_changes_written_to_a_stock_table_flow_through_the_stream(
     dynamodb: Any, lambda_context: FakeLambdaContext
 ) -> None:
     """End to end in moto: items written to a table with a stream, filtered, handled, restocked once."""
-    table = dynamodb.create_table(
-        TableName="stock-test",
-        AttributeDefinitions=[{"AttributeName": "sku", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "sku", "KeyType": "HASH"}],
-        BillingMode="PAY_PER_REQUEST",
-        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-    )["TableDescription"]
+    stream = {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    table = create_table(dynamodb, "stock-test", "sku", StreamSpecification=stream)
     dynamodb.put_item(TableName="stock-test", Item=stock_image("WIDGET-BLUE", quantity=12))
     dynamodb.put_item(TableName="stock-test", Item={"sku": {"S": "CATALOG-1"}, "name": {"S": "not stocked"}})
     for quantity in (11, 9, 8):  # crosses the reorder level (10) once, at 9
@@ -192,8 +135,8 @@ def test_changes_written_to_a_stock_table_flow_through_the_stream(
     delivered = [record for record in records if any(admitted(pattern, record) for pattern in filter_patterns())]
     assert len(delivered) == 4  # the unstocked item and the removal never reach the function
 
-    assert invoke_failures(batch(*delivered), lambda_context) == []
-    assert invoke_failures(batch(*delivered), lambda_context) == []  # a retried batch
+    assert reported(batch(*delivered), lambda_context) == []
+    assert reported(batch(*delivered), lambda_context) == []  # a retried batch
     [request] = dynamodb.scan(TableName=RESTOCK_TABLE)["Items"]
     assert request["quantity_on_hand"] == {"N": "9"}
 

@@ -4,62 +4,29 @@ from __future__ import annotations
 
 import copy
 import io
-import json
-import logging
-import threading
-import time
-from collections.abc import Callable, Iterator
-from typing import Any, cast
+from collections.abc import Callable
+from typing import Any
 
 import pytest
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
-from moto.dynamodb.models import DynamoDBBackend
+from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyValidationError
 
-from {{ cookiecutter.package_name }} import handler, logic, repository, settings
+from {{ cookiecutter.package_name }} import handler, logic, repository
 from {{ cookiecutter.package_name }}.models import OrderPlaced, RecordedOrder
 
-from tests.conftest import IDEMPOTENCY_IN_PROGRESS_EXPIRY, IDEMPOTENCY_STATUS, Aws, FakeLambdaContext, load_event
+from tests.conftest import Aws
+from tests.support.async_invocations import ExactlyOnceWhenDeliveredTwice
+from tests.support.idempotency import IdempotencyTable, watch
+from tests.support.lambda_runtime import FakeLambdaContext, load_event
+from tests.support.observability import correlated, metric_blobs, metrics_in_order
 
 ORDER_ID = "ORD-20261126K7Q2"
-# What the handler builds from settings once per process. The boto3 client stays: moto
-# intercepts it whenever a test's mock is active.
-CACHED = (handler.orders, handler.idempotency_config, handler.record_once, settings.settings)
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches(aws: Aws) -> Iterator[None]:
-    """Every test runs under moto (nothing can reach AWS) and from its own environment variables."""
-    for cached in CACHED:
-        cached.cache_clear()
-    yield
-    for cached in CACHED:
-        cached.cache_clear()
-
-
-@pytest.fixture
-def log_output() -> Iterator[io.StringIO]:
-    """What the handler's logger writes during the test."""
-    buffer = io.StringIO()
-    previous = cast(logging.StreamHandler[io.StringIO], handler.logger.registered_handler).setStream(buffer)
-    yield buffer
-    cast(logging.StreamHandler[Any], handler.logger.registered_handler).setStream(previous)
+FAILURE_METRICS = ("OrderRejected", "ProcessingFailed")
 
 
 @pytest.fixture
 def puts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every order written to the orders table: the side effect that must happen once."""
-    written: list[str] = []
-    original = repository.OrderRepository.put
-
-    def counting_put(self: repository.OrderRepository, order: Any, fingerprint: str) -> None:
-        written.append(order.order_id)
-        original(self, order, fingerprint)
-
-    monkeypatch.setattr(repository.OrderRepository, "put", counting_put)
-    return written
+    return watch(monkeypatch, repository.OrderRepository, "put", key=lambda order, fingerprint: order.order_id)
 
 
 def with_detail(**changes: Any) -> dict[str, Any]:
@@ -110,12 +77,12 @@ def test_a_retry_after_a_failure_records_once(
     monkeypatch.setattr(repository.OrderRepository, "put", flaky_put)
     with pytest.raises(ConnectionError):
         handler.handler(load_event("order_placed.json"), lambda_context)
-    assert aws.idempotency_records() == []  # the failed attempt leaves nothing that blocks the retry
+    assert aws.idempotency.records() == []  # the failed attempt leaves nothing that blocks the retry
 
     handler.handler(load_event("order_placed.json"), lambda_context)  # Lambda's retry
     handler.handler(load_event("order_placed.json"), lambda_context)  # and a late duplicate delivery
     assert len(aws.orders()) == 1
-    assert len(aws.idempotency_records()) == 1
+    assert len(aws.idempotency.records()) == 1
 
 
 def test_the_same_order_id_with_other_content_is_refused(aws: Aws, lambda_context: FakeLambdaContext) -> None:
@@ -129,7 +96,7 @@ def test_after_the_idempotency_records_expire_the_table_still_refuses_other_cont
     aws: Aws, lambda_context: FakeLambdaContext
 ) -> None:
     handler.handler(load_event("order_placed.json"), lambda_context)
-    aws.forget_idempotency_records()
+    aws.idempotency.forget()
     with pytest.raises(repository.OrderConflictError):
         handler.handler(with_detail(currency="USD"), lambda_context)
     handler.handler(load_event("order_placed_republished.json"), lambda_context)  # the same order is still fine
@@ -149,11 +116,8 @@ def test_invalid_sample_events_raise_for_retry_then_the_failure_queue(
         handler.handler(load_event(name), lambda_context)
 
     assert puts == []
-    assert aws.idempotency_records() == []
-    records = [json.loads(line) for line in log_output.getvalue().splitlines()]
-    [warning] = [record for record in records if record["level"] == "WARNING"]
-    assert warning["message"] == "Order event rejected"
-    assert warning["correlation_id"] == load_event(name)["id"]
+    assert aws.idempotency.records() == []
+    assert correlated(log_output, "WARNING") == [("Order event rejected", load_event(name)["id"])]
 
 
 def test_the_wrong_fields_are_named_without_their_values(lambda_context: FakeLambdaContext) -> None:
@@ -254,12 +218,8 @@ def test_an_unexpected_failure_is_counted_apart_and_raised(
     event = load_event("order_placed.json")
     with pytest.raises(RuntimeError):
         handler.handler(event, lambda_context)
-    records = [json.loads(line) for line in log_output.getvalue().splitlines()]
-    [error] = [record for record in records if record["level"] == "ERROR"]
-    assert error["message"] == "Processing failed"
-    assert error["correlation_id"] == event["id"]
-    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
-    assert [metric.get("ProcessingFailed") for metric in emitted] == [[1.0]]
+    assert correlated(log_output, "ERROR") == [("Processing failed", event["id"])]
+    assert [blob.get("ProcessingFailed") for blob in metric_blobs(capsys.readouterr().out)] == [[1.0]]
 
 
 def test_missing_configuration_fails_closed(
@@ -271,136 +231,29 @@ def test_missing_configuration_fails_closed(
     assert aws.orders() == []
 
 
-def logged(log_output: io.StringIO, level: str) -> list[dict[str, Any]]:
-    records = [json.loads(line) for line in log_output.getvalue().splitlines()]
-    return [record for record in records if record["level"] == level]
+# ------------------------------------------------------------------ delivered twice
+class TestAnOrderIsRecordedOnceWhenDeliveredTwice(ExactlyOnceWhenDeliveredTwice):
+    hold_point = (logic, "record_order")
+    recorded = ORDER_ID
 
+    def the_event(self, aws: Aws) -> dict[str, Any]:
+        return load_event("order_placed.json")
 
-def failure_metrics(capsys: pytest.CaptureFixture[str]) -> list[str]:
-    """The names of the failure metrics the invocations emitted, in order."""
-    blobs = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
-    return [name for blob in blobs for name in ("OrderRejected", "ProcessingFailed") if name in blob]
+    def redelivery(self, aws: Aws, event: dict[str, Any]) -> dict[str, Any]:
+        """Republished: another event id, the same order."""
+        return load_event("order_placed_republished.json")
 
+    def idempotency(self, aws: Aws) -> IdempotencyTable:
+        return aws.idempotency
 
-# ------------------------------------------------------------------ concurrent duplicates
-Outcome = dict[str, Any] | Exception
+    def stored(self, aws: Aws) -> list[str]:
+        return [item["pk"]["S"] for item in aws.orders()]
 
+    def answered(self, result: dict[str, Any]) -> str:
+        return str(result["order_id"])
 
-def deliver_concurrently(event: dict[str, Any], copies: int, one_finished: threading.Event) -> list[Outcome]:
-    """EventBridge delivering the same event to ``copies`` invocations at the same moment."""
-    start = threading.Barrier(copies)
-    outcomes: list[Outcome] = []
-
-    def invoke() -> None:
-        start.wait(timeout=5)
-        try:
-            outcomes.append(handler.handler(copy.deepcopy(event), FakeLambdaContext()))
-        except Exception as error:  # what Lambda would see: the test sorts them out
-            outcomes.append(error)
-        finally:
-            one_finished.set()
-
-    threads = [threading.Thread(target=invoke) for _ in range(copies)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=10)
-    return outcomes
-
-
-def hold_recording_until(released: threading.Event, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep an invocation that started recording busy until ``released``: so the two deliveries
-    overlap for sure, instead of the first one finishing before the second one starts."""
-    original = logic.record_order
-
-    def held(order: OrderPlaced, store: logic.OrderStore) -> RecordedOrder:
-        released.wait(timeout=5)  # only a broken lock makes both invocations wait this long
-        return original(order, store)
-
-    monkeypatch.setattr(logic, "record_order", held)
-
-
-@pytest.fixture
-def atomic_put_item(monkeypatch: pytest.MonkeyPatch) -> None:
-    """DynamoDB checks a write's condition and writes atomically; moto does both without a
-    lock, so two threads could both pass the check. Lend moto the atomicity DynamoDB has."""
-    lock = threading.Lock()
-    original = DynamoDBBackend.put_item
-
-    def locked_put_item(self: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
-        with lock:
-            return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(DynamoDBBackend, "put_item", locked_put_item)
-
-
-@pytest.mark.usefixtures("atomic_put_item")
-def test_a_duplicate_delivered_concurrently_is_recorded_once(
-    aws: Aws, puts: list[str], log_output: io.StringIO, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    event = load_event("order_placed.json")
-    one_finished = threading.Event()
-    hold_recording_until(one_finished, monkeypatch)
-
-    outcomes = deliver_concurrently(event, copies=2, one_finished=one_finished)
-
-    recorded = [outcome for outcome in outcomes if isinstance(outcome, dict)]
-    refused = [outcome for outcome in outcomes if isinstance(outcome, Exception)]
-    assert len(outcomes) == 2
-    assert puts == [ORDER_ID]
-    assert len(aws.orders()) == 1
-    # The loser raises, so Lambda retries the event (or, had the winner already finished, gets its result).
-    assert [type(error) for error in refused] == [IdempotencyAlreadyInProgressError] * len(refused)
-    retried = handler.handler(event, FakeLambdaContext())  # Lambda's retry of the loser
-    assert recorded
-    assert all(outcome == retried for outcome in recorded)  # every caller sees the one result
-    assert puts == [ORDER_ID]
-    warnings = logged(log_output, "WARNING")
-    assert [warning["correlation_id"] for warning in warnings] == [event["id"]] * len(refused)
-    assert logged(log_output, "ERROR") == []  # a duplicate is not a processing failure: no alarm
-
-
-# ------------------------------------------------------------------ an invocation that timed out
-class InvocationTimedOut(BaseException):
-    """A Lambda timeout seen from inside: the runtime stops the invocation, so no ``except
-    Exception`` runs and Powertools gets no chance to delete the in-progress record."""
-
-
-def times_out(order: OrderPlaced, store: logic.OrderStore) -> RecordedOrder:
-    raise InvocationTimedOut
-
-
-def now_in_millis() -> int:
-    return int(time.time() * 1000)
-
-
-def test_a_timed_out_invocation_locks_its_order_only_for_the_time_it_had(
-    aws: Aws, puts: list[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    event = load_event("order_placed.json")
-    original = logic.record_order
-    monkeypatch.setattr(logic, "record_order", times_out)
-    before = now_in_millis()
-    with pytest.raises(InvocationTimedOut):
-        handler.handler(event, FakeLambdaContext(remaining_time_in_millis=1_500))
-    after = now_in_millis()
-    monkeypatch.setattr(logic, "record_order", original)  # the retries record normally
-
-    [lock] = aws.idempotency_records()
-    assert lock[IDEMPOTENCY_STATUS] == {"S": "INPROGRESS"}
-    # register_lambda_context: the lock ends with the invocation's deadline, not after 48 hours.
-    assert before + 1_500 <= int(lock[IDEMPOTENCY_IN_PROGRESS_EXPIRY]["N"]) <= after + 1_500
-
-    with pytest.raises(IdempotencyAlreadyInProgressError):  # a retry within that time must not record too
-        handler.handler(load_event("order_placed_republished.json"), FakeLambdaContext())
-    assert puts == []
-
-    aws.run_out_in_progress_time()
-    first = handler.handler(event, FakeLambdaContext())  # a retry after it takes over the lock
-    assert handler.handler(event, FakeLambdaContext()) == first  # and a late duplicate gets its result
-    assert puts == [ORDER_ID]
-    [done] = aws.idempotency_records()
-    assert done[IDEMPOTENCY_STATUS] == {"S": "COMPLETED"}
+    def correlation_id(self, event: dict[str, Any]) -> str:
+        return str(event["id"])
 
 
 # ------------------------------------------------------------------ output validation
@@ -437,12 +290,10 @@ def test_a_record_breaking_its_model_fails_closed(
     assert str(raised.value) == "the order record breaks its model (customer_id: string_pattern_mismatch)"
     assert raised.value.__suppress_context__  # raised from None: pydantic's message quotes the values
     assert aws.orders() == []
-    assert aws.idempotency_records() == []  # nothing saved that a retry would replay
-    [error] = logged(log_output, "ERROR")
-    assert error["message"] == "Processing failed"
-    assert error["correlation_id"] == event["id"]
+    assert aws.idempotency.records() == []  # nothing saved that a retry would replay
+    assert correlated(log_output, "ERROR") == [("Processing failed", event["id"])]
     assert LEAKED not in log_output.getvalue()
-    assert failure_metrics(capsys) == ["ProcessingFailed"]
+    assert metrics_in_order(capsys.readouterr().out, FAILURE_METRICS) == ["ProcessingFailed"]
 
 
 def test_a_rejection_is_counted_and_logged_with_the_correlation_id(
@@ -451,7 +302,6 @@ def test_a_rejection_is_counted_and_logged_with_the_correlation_id(
     event = load_event("order_placed_wrong_types.json")
     with pytest.raises(handler.InvalidEventError):
         handler.handler(event, FakeLambdaContext())
-    [warning] = logged(log_output, "WARNING")
-    assert (warning["message"], warning["correlation_id"]) == ("Order event rejected", event["id"])
+    assert correlated(log_output, "WARNING") == [("Order event rejected", event["id"])]
     assert event["id"] != FakeLambdaContext().aws_request_id  # the id comes from the event
-    assert failure_metrics(capsys) == ["OrderRejected"]
+    assert metrics_in_order(capsys.readouterr().out, FAILURE_METRICS) == ["OrderRejected"]

@@ -6,33 +6,25 @@ and its error must say why."""
 from __future__ import annotations
 
 import itertools
-import json
 from datetime import timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-import pytest
 from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyValidationError
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from {{ cookiecutter.package_name }} import handler, repository
-from {{ cookiecutter.package_name }} import settings as service_settings
 
-from tests.conftest import Aws, FakeLambdaContext, load_event
+from tests.conftest import Aws
+from tests.support.async_invocations import outcome
+from tests.support.lambda_runtime import load_event
+from tests.support.properties import PROPERTY_SETTINGS, broken, json_values
 
-# Example counts and randomness come from the Hypothesis profile (conftest.py at the root).
-PROPERTY_SETTINGS = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 # Every way the handler may fail, each of which Lambda retries and then sends to the failure queue.
 NAMED_FAILURES = (handler.InvalidEventError, repository.OrderConflictError, IdempotencyValidationError)
-DELETE = object()
 UNIQUE = itertools.count()
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
-    max_leaves=12,
-)
 # Offsets in whole minutes, as ISO 8601 writes them.
 time_zones = st.integers(min_value=-23 * 60, max_value=23 * 60).map(lambda m: timezone(timedelta(minutes=m)))
 plain_text = st.text(st.characters(exclude_categories=("Cc", "Cs")), min_size=1, max_size=200)
@@ -55,41 +47,9 @@ orders = st.fixed_dictionaries(
 )
 
 
-@pytest.fixture(autouse=True)
-def fresh_caches(aws: Aws) -> None:
-    """Every test runs under moto and builds the handler's clients from its own settings."""
-    for function in (handler.orders, handler.idempotency_config, handler.record_once, service_settings.settings):
-        function.cache_clear()
-
-
-def paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Every key and index in a JSON document, depth first."""
-    children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else []
-    found = []
-    for part, child in children:
-        found += [(*prefix, part), *paths(child, (*prefix, part))]
-    return found
-
-
-def mutated(event: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str, Any]:
-    copy: dict[str, Any] = json.loads(json.dumps(event))
-    parent: Any = copy
-    for part in path[:-1]:
-        parent = parent[part]
-    if value is DELETE:
-        del parent[path[-1]]
-    else:
-        parent[path[-1]] = value
-    return copy
-
-
 def invoke(event: Any) -> dict[str, Any] | Exception:
     """The handler's result, or the error it raised, which must be one of its named failures."""
-    try:
-        result: dict[str, Any] = handler.handler(event, FakeLambdaContext())
-    except NAMED_FAILURES as error:
-        return error
-    return result
+    return outcome(event, NAMED_FAILURES)
 
 
 @PROPERTY_SETTINGS
@@ -110,9 +70,7 @@ def test_any_json_value_as_detail_is_rejected_as_invalid(detail: Any) -> None:
 @given(st.data())
 def test_a_broken_event_is_recorded_or_fails_with_a_named_error(data: st.DataObject) -> None:
     event = load_event("order_placed.json")
-    path = data.draw(st.sampled_from(paths(event)), label="path")
-    value = data.draw(st.just(DELETE) | json_values, label="value")
-    invoke(mutated(event, path, value))
+    invoke(broken(event, data))
 
 
 @PROPERTY_SETTINGS

@@ -3,9 +3,6 @@ change there that breaks the contract of the code fails here, not in production.
 
 from __future__ import annotations
 
-import inspect
-from functools import cache
-from pathlib import Path
 from typing import Any, get_args
 
 import pytest
@@ -18,21 +15,10 @@ from {{ cookiecutter.package_name }}.models import (
     OrderPlacedEvent,
 )
 
-from scripts.security_gate import load_source
+from tests.support.async_invocations import assert_failed_invocations_go_to
+from tests.support.stack import assert_alarmed, properties, rollback_alarms
 
-TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 RULE = "OrderFunctionOrderPlaced"  # the rule SAM generates from OrderFunction's OrderPlaced event
-
-
-@cache
-def resources() -> dict[str, Any]:
-    found: dict[str, Any] = load_source(TEMPLATE)["Resources"]
-    return found
-
-
-def properties(name: str) -> dict[str, Any]:
-    found: dict[str, Any] = resources()[name]["Properties"]
-    return found
 
 
 def rule() -> dict[str, Any]:
@@ -74,13 +60,7 @@ def test_only_the_rule_may_send_to_its_dlq() -> None:
 
 
 def test_failed_invocations_go_to_the_failure_queue_after_bounded_retries() -> None:
-    config = properties("OrderFunction")["EventInvokeConfig"]
-    assert config["MaximumRetryAttempts"] == {"Ref": "MaximumRetryAttempts"}
-    assert config["MaximumEventAgeInSeconds"] == {"Ref": "MaximumEventAgeInSeconds"}
-    assert config["DestinationConfig"]["OnFailure"] == {
-        "Type": "SQS",
-        "Destination": {"Fn::GetAtt": ["OrderFailureDLQ", "Arn"]},
-    }
+    assert_failed_invocations_go_to("OrderFunction", "OrderFailureDLQ")
 
 
 def test_both_queues_are_encrypted_tls_only_and_alarmed() -> None:
@@ -93,38 +73,13 @@ def test_both_queues_are_encrypted_tls_only_and_alarmed() -> None:
         assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}]
 
 
-@cache
-def function_environment() -> dict[str, Any]:
-    found: dict[str, Any] = load_source(TEMPLATE)["Globals"]["Function"]["Environment"]["Variables"]
-    return found
-
-
-def metric_alarms() -> dict[str, dict[str, Any]]:
-    """The alarms on the handler's own metrics (Powertools' namespace), by metric name."""
-    namespace = function_environment()["POWERTOOLS_METRICS_NAMESPACE"]
-    return {
-        alarm["Properties"]["MetricName"]: alarm["Properties"]
-        for alarm in resources().values()
-        if alarm["Type"] == "AWS::CloudWatch::Alarm" and alarm["Properties"]["Namespace"] == namespace
-    }
-
-
 @pytest.mark.parametrize("metric", ["OrderRejected", "ProcessingFailed"])
 def test_every_failure_metric_the_handler_emits_is_alarmed(metric: str) -> None:
-    assert f'add_metric(name="{metric}"' in inspect.getsource(handler)  # still emitted under that name
-    alarm = metric_alarms()[metric]
-    # Powertools adds the service as the one dimension; an alarm on other dimensions never fires.
-    assert alarm["Dimensions"] == [{"Name": "service", "Value": function_environment()["POWERTOOLS_SERVICE_NAME"]}]
-    assert (alarm["Statistic"], alarm["Threshold"], alarm["ComparisonOperator"]) == (
-        "Sum",
-        1,
-        "GreaterThanOrEqualToThreshold",
-    )
-    assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    assert_alarmed(metric)
 
 
 def test_only_processing_failures_roll_a_deployment_back() -> None:
     """Rejected events say nothing about the new code; a processing failure does."""
-    alarms = properties("OrderFunction")["DeploymentPreference"]["Alarms"]
-    assert {"Ref": "OrderProcessingFailedAlarm"} in alarms
-    assert {"Ref": "OrderRejectedAlarm"} not in alarms
+    alarms = rollback_alarms("OrderFunction")
+    assert "OrderProcessingFailedAlarm" in alarms
+    assert "OrderRejectedAlarm" not in alarms

@@ -2,73 +2,30 @@
 
 from __future__ import annotations
 
-import copy
 import io
-import json
-import logging
-import threading
-import time
-from collections.abc import Callable, Iterator
-from typing import Any, cast
+from collections.abc import Callable
+from typing import Any
 
 import pytest
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
-from moto.dynamodb.models import DynamoDBBackend
+from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyValidationError
 
-from {{ cookiecutter.package_name }} import handler, logic, repository, settings
+from {{ cookiecutter.package_name }} import handler, logic, repository
 from {{ cookiecutter.package_name }}.models import IntakeReceipt, Invoice
 
-from tests.conftest import (
-    BUCKET,
-    IDEMPOTENCY_IN_PROGRESS_EXPIRY,
-    IDEMPOTENCY_STATUS,
-    MAX_DOCUMENT_BYTES,
-    Aws,
-    FakeLambdaContext,
-    load_document,
-    load_event,
-)
+from tests.conftest import BUCKET, MAX_DOCUMENT_BYTES, Aws, load_document
+from tests.support.async_invocations import ExactlyOnceWhenDeliveredTwice
+from tests.support.idempotency import IdempotencyTable, watch
+from tests.support.lambda_runtime import FakeLambdaContext, batch, load_event
+from tests.support.observability import correlated, logged, metric_blobs, metrics_in_order
 
 INVOICE_KEY = "incoming/invoice-2026-0001.json"
-# What the handler builds from settings once per process. The boto3 clients stay: moto
-# intercepts them whenever a test's mock is active.
-CACHED = (handler.reader, handler.receipts, handler.idempotency_config, handler.record_once, settings.settings)
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches(aws: Aws) -> Iterator[None]:
-    """Every test runs under moto (nothing can reach AWS) and from its own environment variables."""
-    for cached in CACHED:
-        cached.cache_clear()
-    yield
-    for cached in CACHED:
-        cached.cache_clear()
-
-
-@pytest.fixture
-def log_output() -> Iterator[io.StringIO]:
-    """What the handler's logger writes during the test."""
-    buffer = io.StringIO()
-    previous = cast(logging.StreamHandler[io.StringIO], handler.logger.registered_handler).setStream(buffer)
-    yield buffer
-    cast(logging.StreamHandler[Any], handler.logger.registered_handler).setStream(previous)
+FAILURE_METRICS = ("DocumentRejected", "ProcessingFailed")
 
 
 @pytest.fixture
 def puts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every receipt written to the documents table: the side effect that must happen once."""
-    written: list[str] = []
-    original = repository.ReceiptRepository.put
-
-    def counting_put(self: repository.ReceiptRepository, receipt: Any) -> None:
-        written.append(receipt.invoice_id)
-        original(self, receipt)
-
-    monkeypatch.setattr(repository.ReceiptRepository, "put", counting_put)
-    return written
+    return watch(monkeypatch, repository.ReceiptRepository, "put", key=lambda receipt: receipt.invoice_id)
 
 
 def test_a_new_invoice_is_recorded(aws: Aws, lambda_context: FakeLambdaContext) -> None:
@@ -102,7 +59,7 @@ def test_a_duplicate_event_is_recorded_once(aws: Aws, lambda_context: FakeLambda
     assert first == second  # the duplicate gets the first result back, from the idempotency record
     assert puts == ["INV-20260001"]
     assert len(aws.receipts()) == 1
-    assert len(aws.idempotency_records()) == 1
+    assert len(aws.idempotency.records()) == 1
 
 
 def test_a_retry_after_a_failure_records_once(
@@ -118,7 +75,7 @@ def test_a_retry_after_a_failure_records_once(
     monkeypatch.setattr(repository.DocumentReader, "read", flaky_read)
     with pytest.raises(ConnectionError):
         handler.handler(event, lambda_context)
-    assert aws.idempotency_records() == []  # the failed attempt leaves nothing that blocks the retry
+    assert aws.idempotency.records() == []  # the failed attempt leaves nothing that blocks the retry
 
     handler.handler(event, lambda_context)  # Lambda's retry
     handler.handler(event, lambda_context)  # and a late duplicate delivery
@@ -133,7 +90,7 @@ def test_a_new_version_of_the_object_is_a_new_document(aws: Aws, lambda_context:
 
     [stored] = aws.receipts()  # the same object re-uploaded: recorded again in place, never twice
     assert stored["version_id"]["S"] == second["Records"][0]["s3"]["object"]["versionId"]
-    assert len(aws.idempotency_records()) == 2
+    assert len(aws.idempotency.records()) == 2
 
 
 def test_another_document_claiming_a_recorded_invoice_is_rejected(aws: Aws, lambda_context: FakeLambdaContext) -> None:
@@ -164,9 +121,8 @@ def test_an_invalid_document_raises_for_retry_then_the_failure_queue(
 
     assert "forty" not in str(raised.value)  # field names and error kinds, never the content
     assert aws.receipts() == []
-    assert aws.idempotency_records() == []  # so the retry runs again instead of replaying a failure
-    records = [json.loads(line) for line in log_output.getvalue().splitlines()]
-    [warning] = [record for record in records if record["level"] == "WARNING"]
+    assert aws.idempotency.records() == []  # so the retry runs again instead of replaying a failure
+    [warning] = logged(log_output, "WARNING")
     assert warning["message"] == "Document rejected"
     assert warning["reason"] == "InvalidDocumentError"
     assert warning["correlation_id"] == event["Records"][0]["responseElements"]["x-amz-request-id"]
@@ -220,10 +176,6 @@ def test_an_event_for_another_bucket_is_rejected(lambda_context: FakeLambdaConte
         handler.handler(event, lambda_context)
 
 
-def with_record(record: Any) -> dict[str, Any]:
-    return {"Records": [record]}
-
-
 def sample_record() -> dict[str, Any]:
     record: dict[str, Any] = load_event("document_created.json")["Records"][0]
     return record
@@ -235,7 +187,7 @@ def without(path: tuple[str, ...]) -> dict[str, Any]:
     for part in path[:-1]:
         parent = parent[part]
     del parent[path[-1]]
-    return with_record(record)
+    return batch(record)
 
 
 def retyped(path: tuple[str, ...], value: Any) -> dict[str, Any]:
@@ -244,7 +196,7 @@ def retyped(path: tuple[str, ...], value: Any) -> dict[str, Any]:
     for part in path[:-1]:
         parent = parent[part]
     parent[path[-1]] = value
-    return with_record(record)
+    return batch(record)
 
 
 @pytest.mark.parametrize(
@@ -308,12 +260,8 @@ def test_an_unexpected_failure_is_counted_apart_and_raised(
     event = aws.upload(INVOICE_KEY, load_document("invoice.json"))
     with pytest.raises(RuntimeError):
         handler.handler(event, lambda_context)
-    records = [json.loads(line) for line in log_output.getvalue().splitlines()]
-    [error] = [record for record in records if record["level"] == "ERROR"]
-    assert error["message"] == "Processing failed"
-    assert error["correlation_id"] == event["Records"][0]["responseElements"]["x-amz-request-id"]
-    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
-    assert [metric.get("ProcessingFailed") for metric in emitted] == [[1.0]]
+    assert correlated(log_output, "ERROR") == [("Processing failed", request_id(event))]
+    assert [blob.get("ProcessingFailed") for blob in metric_blobs(capsys.readouterr().out)] == [[1.0]]
 
 
 def test_missing_configuration_fails_closed(
@@ -325,143 +273,32 @@ def test_missing_configuration_fails_closed(
     assert aws.receipts() == []
 
 
-def logged(log_output: io.StringIO, level: str) -> list[dict[str, Any]]:
-    records = [json.loads(line) for line in log_output.getvalue().splitlines()]
-    return [record for record in records if record["level"] == level]
-
-
-def failure_metrics(capsys: pytest.CaptureFixture[str]) -> list[str]:
-    """The names of the failure metrics the invocations emitted, in order."""
-    blobs = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
-    return [name for blob in blobs for name in ("DocumentRejected", "ProcessingFailed") if name in blob]
-
-
 def request_id(event: dict[str, Any]) -> str:
     """The correlation id: S3's request id of the upload, carried by the event."""
     return str(event["Records"][0]["responseElements"]["x-amz-request-id"])
 
 
-# ------------------------------------------------------------------ concurrent duplicates
-Outcome = dict[str, Any] | Exception
+# ------------------------------------------------------------------ delivered twice
+class TestADocumentIsRecordedOnceWhenDeliveredTwice(ExactlyOnceWhenDeliveredTwice):
+    hold_point = (repository.DocumentReader, "read")
+    recorded = "INV-20260001"
 
+    def the_event(self, aws: Aws) -> dict[str, Any]:
+        return aws.upload(INVOICE_KEY, load_document("invoice.json"))
 
-def deliver_concurrently(event: dict[str, Any], copies: int, one_finished: threading.Event) -> list[Outcome]:
-    """S3 delivering the same event to ``copies`` invocations at the same moment."""
-    start = threading.Barrier(copies)
-    outcomes: list[Outcome] = []
+    def idempotency(self, aws: Aws) -> IdempotencyTable:
+        return aws.idempotency
 
-    def invoke() -> None:
-        start.wait(timeout=5)
-        try:
-            outcomes.append(handler.handler(copy.deepcopy(event), FakeLambdaContext()))
-        except Exception as error:  # what Lambda would see: the test sorts them out
-            outcomes.append(error)
-        finally:
-            one_finished.set()
+    def stored(self, aws: Aws) -> list[str]:
+        """The object version each receipt was recorded from."""
+        return [item["version_id"]["S"] for item in aws.receipts()]
 
-    threads = [threading.Thread(target=invoke) for _ in range(copies)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=10)
-    return outcomes
+    def answered(self, result: dict[str, Any]) -> str:
+        [receipt] = result["receipts"]
+        return str(receipt["version_id"])
 
-
-@pytest.fixture
-def atomic_put_item(monkeypatch: pytest.MonkeyPatch) -> None:
-    """DynamoDB checks a write's condition and writes atomically; moto does both without a
-    lock, so two threads could both pass the check. Lend moto the atomicity DynamoDB has."""
-    lock = threading.Lock()
-    original = DynamoDBBackend.put_item
-
-    def locked_put_item(self: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
-        with lock:
-            return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(DynamoDBBackend, "put_item", locked_put_item)
-
-
-def hold_reads_until(released: threading.Event, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep an invocation that reached the read busy until ``released``: so the two deliveries
-    overlap for sure, instead of the first one finishing before the second one starts."""
-    original = repository.DocumentReader.read
-
-    def held_read(self: repository.DocumentReader, document: Any) -> bytes:
-        released.wait(timeout=5)  # only a broken lock makes both invocations wait this long
-        return original(self, document)
-
-    monkeypatch.setattr(repository.DocumentReader, "read", held_read)
-
-
-@pytest.mark.usefixtures("atomic_put_item")
-def test_a_duplicate_delivered_concurrently_is_recorded_once(
-    aws: Aws, puts: list[str], log_output: io.StringIO, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    event = aws.upload(INVOICE_KEY, load_document("invoice.json"))
-    one_finished = threading.Event()
-    hold_reads_until(one_finished, monkeypatch)
-
-    outcomes = deliver_concurrently(event, copies=2, one_finished=one_finished)
-
-    receipts = [outcome for outcome in outcomes if isinstance(outcome, dict)]
-    refused = [outcome for outcome in outcomes if isinstance(outcome, Exception)]
-    assert len(outcomes) == 2
-    assert puts == ["INV-20260001"]
-    assert len(aws.receipts()) == 1
-    # The loser raises, so Lambda retries the event (or, had the winner already finished, gets its receipt).
-    assert [type(error) for error in refused] == [IdempotencyAlreadyInProgressError] * len(refused)
-    retried = handler.handler(event, FakeLambdaContext())  # Lambda's retry of the loser
-    assert receipts
-    assert all(outcome == retried for outcome in receipts)  # every caller sees the one receipt
-    assert puts == ["INV-20260001"]
-    warnings = logged(log_output, "WARNING")
-    assert [warning["correlation_id"] for warning in warnings] == [request_id(event)] * len(refused)
-    assert logged(log_output, "ERROR") == []  # a duplicate is not a processing failure: no alarm
-
-
-# ------------------------------------------------------------------ an invocation that timed out
-class InvocationTimedOut(BaseException):
-    """A Lambda timeout seen from inside: the runtime stops the invocation, so no ``except
-    Exception`` runs and Powertools gets no chance to delete the in-progress record."""
-
-
-def times_out(self: repository.DocumentReader, document: Any) -> bytes:
-    raise InvocationTimedOut
-
-
-def now_in_millis() -> int:
-    return int(time.time() * 1000)
-
-
-def test_a_timed_out_invocation_locks_its_document_only_for_the_time_it_had(
-    aws: Aws, puts: list[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    event = aws.upload(INVOICE_KEY, load_document("invoice.json"))
-    original = repository.DocumentReader.read
-    monkeypatch.setattr(repository.DocumentReader, "read", times_out)
-    before = now_in_millis()
-    with pytest.raises(InvocationTimedOut):
-        handler.handler(event, FakeLambdaContext(remaining_time_in_millis=1_500))
-    after = now_in_millis()
-    monkeypatch.setattr(repository.DocumentReader, "read", original)  # the retries read normally
-
-    [lock] = aws.idempotency_records()
-    assert lock[IDEMPOTENCY_STATUS] == {"S": "INPROGRESS"}
-    # register_lambda_context: the lock ends with the invocation's deadline, not after 24 hours.
-    assert before + 1_500 <= int(lock[IDEMPOTENCY_IN_PROGRESS_EXPIRY]["N"]) <= after + 1_500
-
-    with pytest.raises(IdempotencyAlreadyInProgressError):  # a retry within that time must not record too
-        handler.handler(event, FakeLambdaContext())
-    assert puts == []
-
-    aws.run_out_in_progress_time()
-    first = handler.handler(event, FakeLambdaContext())  # a retry after it takes over the lock
-    assert handler.handler(event, FakeLambdaContext()) == first  # and a late duplicate gets its receipt
-    assert puts == ["INV-20260001"]
-    [stored] = aws.receipts()
-    assert stored["version_id"]["S"] == first["receipts"][0]["version_id"]
-    [done] = aws.idempotency_records()
-    assert done[IDEMPOTENCY_STATUS] == {"S": "COMPLETED"}
+    def correlation_id(self, event: dict[str, Any]) -> str:
+        return request_id(event)
 
 
 # ------------------------------------------------------------------ output validation
@@ -497,12 +334,10 @@ def test_a_receipt_breaking_its_model_fails_closed(
     assert str(raised.value) == "the receipt breaks its model (invoice_id: string_pattern_mismatch)"
     assert raised.value.__suppress_context__  # raised from None: pydantic's message quotes the values
     assert aws.receipts() == []
-    assert aws.idempotency_records() == []  # nothing saved that a retry would replay
-    [error] = logged(log_output, "ERROR")
-    assert error["message"] == "Processing failed"
-    assert error["correlation_id"] == request_id(event)
+    assert aws.idempotency.records() == []  # nothing saved that a retry would replay
+    assert correlated(log_output, "ERROR") == [("Processing failed", request_id(event))]
     assert LEAKED not in log_output.getvalue()
-    assert failure_metrics(capsys) == ["ProcessingFailed"]
+    assert metrics_in_order(capsys.readouterr().out, FAILURE_METRICS) == ["ProcessingFailed"]
 
 
 def test_a_rejection_is_counted_and_logged_with_the_correlation_id(
@@ -511,7 +346,6 @@ def test_a_rejection_is_counted_and_logged_with_the_correlation_id(
     event = aws.upload(INVOICE_KEY, load_document("invoice_wrong_types.json"))
     with pytest.raises(logic.InvalidDocumentError):
         handler.handler(event, FakeLambdaContext())
-    [warning] = logged(log_output, "WARNING")
-    assert (warning["message"], warning["correlation_id"]) == ("Document rejected", request_id(event))
+    assert correlated(log_output, "WARNING") == [("Document rejected", request_id(event))]
     assert request_id(event) != FakeLambdaContext().aws_request_id  # the id comes from the event
-    assert failure_metrics(capsys) == ["DocumentRejected"]
+    assert metrics_in_order(capsys.readouterr().out, FAILURE_METRICS) == ["DocumentRejected"]

@@ -9,20 +9,18 @@ import json
 from decimal import Decimal
 from typing import Any
 
-import pytest
 from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyValidationError
 from botocore.exceptions import ClientError
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from {{ cookiecutter.package_name }} import handler, logic, repository
-from {{ cookiecutter.package_name }} import settings as service_settings
 
-from tests.conftest import Aws, FakeLambdaContext, load_document
+from tests.conftest import Aws, load_document
+from tests.support.async_invocations import outcome
+from tests.support.properties import PROPERTY_SETTINGS, broken, json_values
 
 KEY = "incoming/property.json"
-# Example counts and randomness come from the Hypothesis profile (conftest.py at the root).
-PROPERTY_SETTINGS = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 # Every way the handler may fail, each of which Lambda retries and then sends to the failure queue.
 NAMED_FAILURES = (
     handler.InvalidEventError,
@@ -32,13 +30,7 @@ NAMED_FAILURES = (
     IdempotencyValidationError,
     ClientError,  # S3 has no such key or version: the event names an object that does not exist
 )
-DELETE = object()
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
-    max_leaves=12,
-)
 plain_text = st.text(st.characters(exclude_categories=("Cc", "Cs")), min_size=1, max_size=200)
 invoice_lines = st.fixed_dictionaries(
     {
@@ -59,42 +51,9 @@ invoices = st.fixed_dictionaries(
 )
 
 
-@pytest.fixture(autouse=True)
-def fresh_caches(aws: Aws) -> None:
-    """Every test runs under moto and builds the handler's clients from its own settings."""
-    cached = (handler.reader, handler.receipts, handler.idempotency_config, handler.record_once)
-    for function in (*cached, service_settings.settings):
-        function.cache_clear()
-
-
-def paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Every key and index in a JSON document, depth first."""
-    children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else []
-    found = []
-    for part, child in children:
-        found += [(*prefix, part), *paths(child, (*prefix, part))]
-    return found
-
-
-def mutated(event: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str, Any]:
-    copy: dict[str, Any] = json.loads(json.dumps(event))
-    parent: Any = copy
-    for part in path[:-1]:
-        parent = parent[part]
-    if value is DELETE:
-        del parent[path[-1]]
-    else:
-        parent[path[-1]] = value
-    return copy
-
-
 def invoke(event: Any) -> dict[str, Any] | Exception:
     """The handler's result, or the error it raised, which must be one of its named failures."""
-    try:
-        result: dict[str, Any] = handler.handler(event, FakeLambdaContext())
-    except NAMED_FAILURES as error:
-        return error
-    return result
+    return outcome(event, NAMED_FAILURES)
 
 
 @PROPERTY_SETTINGS
@@ -107,9 +66,7 @@ def test_any_json_value_as_event_is_rejected_as_invalid(event: Any) -> None:
 @given(st.data())
 def test_a_broken_notification_is_recorded_or_fails_with_a_named_error(aws: Aws, data: st.DataObject) -> None:
     event = aws.upload(KEY, load_document("invoice.json"))
-    path = data.draw(st.sampled_from(paths(event)), label="path")
-    value = data.draw(st.just(DELETE) | json_values, label="value")
-    invoke(mutated(event, path, value))
+    invoke(broken(event, data))
 
 
 @PROPERTY_SETTINGS

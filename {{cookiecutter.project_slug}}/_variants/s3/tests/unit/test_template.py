@@ -3,40 +3,17 @@ change there that breaks the contract of the code fails here, not in production.
 
 from __future__ import annotations
 
-import inspect
-from functools import cache
-from pathlib import Path
-from typing import Any
 
 import pytest
 
-from {{ cookiecutter.package_name }} import handler
 from {{ cookiecutter.package_name }}.models import DOCUMENT_SUFFIX, INCOMING_PREFIX
 
-from scripts.security_gate import load_source
-
-TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
-
-
-@cache
-def resources() -> dict[str, Any]:
-    found: dict[str, Any] = load_source(TEMPLATE)["Resources"]
-    return found
-
-
-def properties(name: str) -> dict[str, Any]:
-    found: dict[str, Any] = resources()[name]["Properties"]
-    return found
+from tests.support.async_invocations import assert_failed_invocations_go_to
+from tests.support.stack import assert_alarmed, properties, resources, rollback_alarms
 
 
 def test_failed_invocations_go_to_the_failure_queue_after_bounded_retries() -> None:
-    config = properties("IntakeFunction")["EventInvokeConfig"]
-    assert config["MaximumRetryAttempts"] == {"Ref": "MaximumRetryAttempts"}
-    assert config["MaximumEventAgeInSeconds"] == {"Ref": "MaximumEventAgeInSeconds"}
-    assert config["DestinationConfig"]["OnFailure"] == {
-        "Type": "SQS",
-        "Destination": {"Fn::GetAtt": ["IntakeFailureDLQ", "Arn"]},
-    }
+    assert_failed_invocations_go_to("IntakeFunction", "IntakeFailureDLQ")
 
 
 def test_the_failure_queue_is_encrypted_tls_only_and_alarmed() -> None:
@@ -91,38 +68,13 @@ def test_the_function_reads_only_incoming_documents() -> None:
     assert statement["Resource"] == {"Fn::Join": ["", [*bucket_arn, f"/{INCOMING_PREFIX}*"]]}
 
 
-@cache
-def function_environment() -> dict[str, Any]:
-    found: dict[str, Any] = load_source(TEMPLATE)["Globals"]["Function"]["Environment"]["Variables"]
-    return found
-
-
-def metric_alarms() -> dict[str, dict[str, Any]]:
-    """The alarms on the handler's own metrics (Powertools' namespace), by metric name."""
-    namespace = function_environment()["POWERTOOLS_METRICS_NAMESPACE"]
-    return {
-        alarm["Properties"]["MetricName"]: alarm["Properties"]
-        for alarm in resources().values()
-        if alarm["Type"] == "AWS::CloudWatch::Alarm" and alarm["Properties"]["Namespace"] == namespace
-    }
-
-
 @pytest.mark.parametrize("metric", ["DocumentRejected", "ProcessingFailed"])
 def test_every_failure_metric_the_handler_emits_is_alarmed(metric: str) -> None:
-    assert f'add_metric(name="{metric}"' in inspect.getsource(handler)  # still emitted under that name
-    alarm = metric_alarms()[metric]
-    # Powertools adds the service as the one dimension; an alarm on other dimensions never fires.
-    assert alarm["Dimensions"] == [{"Name": "service", "Value": function_environment()["POWERTOOLS_SERVICE_NAME"]}]
-    assert (alarm["Statistic"], alarm["Threshold"], alarm["ComparisonOperator"]) == (
-        "Sum",
-        1,
-        "GreaterThanOrEqualToThreshold",
-    )
-    assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    assert_alarmed(metric)
 
 
 def test_only_processing_failures_roll_a_deployment_back() -> None:
     """Bad documents say nothing about the new code; a processing failure does."""
-    alarms = properties("IntakeFunction")["DeploymentPreference"]["Alarms"]
-    assert {"Ref": "IntakeProcessingFailedAlarm"} in alarms
-    assert {"Ref": "IntakeDocumentRejectedAlarm"} not in alarms
+    alarms = rollback_alarms("IntakeFunction")
+    assert "IntakeProcessingFailedAlarm" in alarms
+    assert "IntakeDocumentRejectedAlarm" not in alarms

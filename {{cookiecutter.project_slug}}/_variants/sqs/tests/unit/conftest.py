@@ -9,14 +9,12 @@ import pytest
 
 from {{ cookiecutter.package_name }} import handler, repository, settings
 
+from tests.support.lambda_runtime import cleared
+from tests.support.observability import log_output as log_output  # a fixture, for every unit test
+
 
 @pytest.fixture(autouse=True)
 def fresh_caches(dynamodb: Any) -> Iterator[None]:
     """Clients, settings and the idempotency layer are cached per process; each test gets the
     moto-backed ones, and leaves none behind for the next."""
-    cached = (handler.orders, handler.accept_once, repository.dynamodb_client, settings.settings)
-    for function in cached:
-        function.cache_clear()
-    yield
-    for function in cached:
-        function.cache_clear()
+    yield from cleared(handler.orders, handler.accept_once, repository.dynamodb_client, settings.settings)

@@ -11,22 +11,15 @@ from typing import Any
 
 import boto3
 import pytest
-from cfnlint.decode import decode_str
 
-from {{ cookiecutter.package_name }} import handler
 from {{ cookiecutter.package_name }}.models import MESSAGE_TYPE
 
-from tests.conftest import ORDERS_TABLE, ROOT, TEST_ENVIRONMENT, FakeLambdaContext, batch, order, sqs_record
+from tests.conftest import ORDERS_TABLE, order, sqs_record
+from tests.support.batches import assert_failures_alarmed, reported
+from tests.support.lambda_runtime import FakeLambdaContext, batch
+from tests.support.stack import rollback_alarms, template
 
-FAILURE_METRICS = ("ValidationFailed", "ProcessingFailed")
 LAMBDA_RECORD_ATTRIBUTES = ("ApproximateReceiveCount", "SentTimestamp", "SenderId", "ApproximateFirstReceiveTimestamp")
-
-
-def template() -> dict[str, Any]:
-    parsed, matches = decode_str((ROOT / "template.yaml").read_text(encoding="utf-8"))
-    assert not matches, matches
-    plain: dict[str, Any] = json.loads(json.dumps(parsed))
-    return plain
 
 
 def test_template_redrives_the_orders_queue_to_its_dead_letter_queue() -> None:
@@ -48,53 +41,18 @@ def test_template_filter_admits_exactly_the_message_type_the_code_accepts() -> N
     assert patterns == [{"body": {"type": [MESSAGE_TYPE]}}]
 
 
-Metric = tuple[str, str, tuple[tuple[str, str], ...]]  # namespace, name, dimensions
-
-
-def emitted_metrics(stdout: str) -> set[Metric]:
-    """The metrics in the CloudWatch embedded metric format lines Powertools printed."""
-    found: set[Metric] = set()
-    for blob in (json.loads(line) for line in stdout.splitlines() if line.startswith('{"_aws"')):
-        for directive in blob["_aws"]["CloudWatchMetrics"]:
-            dimensions = tuple((name, blob[name]) for names in directive["Dimensions"] for name in names)
-            found |= {(directive["Namespace"], metric["Name"], dimensions) for metric in directive["Metrics"]}
-    return found
-
-
-def alarmed_metrics() -> set[Metric]:
-    """The metrics watched by an alarm that notifies the alarm topic (a dimension given by an
-    intrinsic function, such as a queue name, is kept as its text: no emitted metric matches it)."""
-    alarms = [r["Properties"] for r in template()["Resources"].values() if r["Type"] == "AWS::CloudWatch::Alarm"]
-    return {
-        (alarm["Namespace"], alarm["MetricName"], tuple((d["Name"], str(d["Value"])) for d in alarm["Dimensions"]))
-        for alarm in alarms
-        if alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
-    }
-
-
-def test_the_deployed_function_emits_metrics_where_the_tests_do() -> None:
-    variables = template()["Globals"]["Function"]["Environment"]["Variables"]
-    for name in ("POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_SERVICE_NAME"):
-        assert variables[name] == TEST_ENVIRONMENT[name]
-
-
 def test_each_failure_metric_the_handler_emits_has_an_alarm_on_the_topic(
     dynamodb: Any, lambda_context: FakeLambdaContext, capsys: pytest.CaptureFixture[str]
 ) -> None:
     dynamodb.delete_table(TableName=ORDERS_TABLE)  # the valid order fails to be stored
     invalid = sqs_record(json.dumps(order("ord-20260101M0001", currency="XXX")), "m-invalid")
     valid = sqs_record(json.dumps(order("ord-20260101M0002")), "m-valid")
-    response = handler.handler(batch(invalid, valid), lambda_context)
-    assert len(response["batchItemFailures"]) == 2
-
-    failures = {metric for metric in emitted_metrics(capsys.readouterr().out) if metric[1] in FAILURE_METRICS}
-    assert sorted(metric[1] for metric in failures) == sorted(FAILURE_METRICS)
-    assert failures <= alarmed_metrics()
+    assert len(reported(batch(invalid, valid), lambda_context)) == 2
+    assert_failures_alarmed(capsys.readouterr().out)
 
 
 def test_a_processing_failure_rolls_a_deployment_back() -> None:
-    function = template()["Resources"]["OrdersFunction"]["Properties"]
-    assert {"Ref": "OrdersProcessingFailedAlarm"} in function["DeploymentPreference"]["Alarms"]
+    assert "OrdersProcessingFailedAlarm" in rollback_alarms("OrdersFunction")
 
 
 def lambda_records(messages: list[dict[str, Any]], queue_arn: str) -> list[dict[str, Any]]:
@@ -135,8 +93,7 @@ def test_poison_message_lands_on_the_dead_letter_queue(lambda_context: FakeLambd
     ).get("Messages", []):
         invocations += 1
         assert invocations <= max_receive_count, "the poison message was never moved to the dead-letter queue"
-        response = handler.handler({"Records": lambda_records(messages, queue_arn)}, lambda_context)
-        failed = {failure["itemIdentifier"] for failure in response["batchItemFailures"]}
+        failed = set(reported(batch(*lambda_records(messages, queue_arn)), lambda_context))
         for message in messages:
             if message["MessageId"] not in failed:  # what the Lambda poller does with successes
                 sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])

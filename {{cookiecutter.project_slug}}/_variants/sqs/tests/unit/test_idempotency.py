@@ -1,170 +1,34 @@
-"""Exactly once under the two hard cases: the same order delivered to two invocations at the
-same moment, and an invocation that timed out while it held an order. AWS emulated by moto.
-
-Powertools keeps one idempotency item per order in the idempotency table; while an
-invocation works on the order the item is ``INPROGRESS`` until ``in_progress_expiration``
-(epoch milliseconds: now plus the invocation's remaining time, known because the handler
-calls ``register_lambda_context``). A second invocation meanwhile gets
-``IdempotencyAlreadyInProgressError``, which must end as a batch item failure: retried, not lost.
-"""
+"""Exactly once under the two hard cases (tests/support/batches.py): the same order delivered
+to two invocations at the same moment, and an invocation that timed out while it held an
+order. AWS emulated by moto."""
 
 from __future__ import annotations
 
 import json
-import threading
-import time
-from collections.abc import Callable
 from typing import Any
 
-import pytest
-from moto.dynamodb.models import DynamoDBBackend
-
-from {{ cookiecutter.package_name }} import handler, repository
+from {{ cookiecutter.package_name }} import repository
 from {{ cookiecutter.package_name }}.models import AcceptedOrder
 
-from tests.conftest import IDEMPOTENCY_TABLE, ORDERS_TABLE, FakeLambdaContext, batch, order, sqs_record
+from tests.conftest import IDEMPOTENCY_TABLE, ORDERS_TABLE, order, sqs_record
+from tests.support.batches import ExactlyOnceInBatches
+from tests.support.lambda_runtime import batch
 
 ORDER_ID = "ord-20260101I0001"
-HOLD_SECONDS = 2  # bounds a wait that, when the code is right, ends within milliseconds
 
 
-class SandboxStopped(BaseException):
-    """A timeout seen from inside: the runtime stops the process, so no ``except Exception``
-    (Powertools' clean-up of its in-progress item included) gets to run."""
+class TestAnOrderIsStoredExactlyOnce(ExactlyOnceInBatches):
+    side_effect = (repository.OrderRepository, "add")
+    key = ORDER_ID
+    reported_as = "m-1"  # SQS redelivers the same message
+    in_progress_metric = "OrderInProgressElsewhere"
+    idempotency_table = IDEMPOTENCY_TABLE
 
+    def the_batch(self) -> dict[str, Any]:
+        return batch(sqs_record(json.dumps(order(ORDER_ID)), "m-1"))
 
-@pytest.fixture(autouse=True)
-def atomic_put_item(monkeypatch: pytest.MonkeyPatch) -> None:
-    """DynamoDB checks a write's condition and writes atomically; moto does both without a
-    lock, so two threads could both pass the check. Lend moto the atomicity DynamoDB has."""
-    lock = threading.Lock()
-    original = DynamoDBBackend.put_item
+    def attempted(self, written: AcceptedOrder) -> str:
+        return written.order_id
 
-    def locked_put_item(self: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
-        with lock:
-            return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(DynamoDBBackend, "put_item", locked_put_item)
-
-
-def patch_add(monkeypatch: pytest.MonkeyPatch, before_write: Callable[[], object]) -> list[str]:
-    """Run ``before_write`` at the side effect, just before the order is written; return the
-    order ids the code tried to write (the conditional write alone would hide a second try)."""
-    attempts: list[str] = []
-    original = repository.OrderRepository.add
-
-    def add(self: repository.OrderRepository, accepted: AcceptedOrder) -> bool:
-        attempts.append(accepted.order_id)
-        before_write()
-        return original(self, accepted)
-
-    monkeypatch.setattr(repository.OrderRepository, "add", add)
-    return attempts
-
-
-def the_order(message_id: str) -> dict[str, Any]:
-    return batch(sqs_record(json.dumps(order(ORDER_ID)), message_id))
-
-
-def failures(event: dict[str, Any], context: FakeLambdaContext) -> list[str]:
-    response = handler.handler(event, context)
-    assert set(response) == {"batchItemFailures"}
-    return [failure["itemIdentifier"] for failure in response["batchItemFailures"]]
-
-
-def stored_order_ids(dynamodb: Any) -> list[str]:
-    return [item["pk"]["S"] for item in dynamodb.scan(TableName=ORDERS_TABLE)["Items"]]
-
-
-def idempotency_items(dynamodb: Any) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = dynamodb.scan(TableName=IDEMPOTENCY_TABLE)["Items"]
-    return items
-
-
-def metric_names(stdout: str) -> set[str]:
-    """The names of the metrics in the embedded metric format lines Powertools printed."""
-    blobs = [json.loads(line) for line in stdout.splitlines() if line.startswith('{"_aws"')]
-    directives = [directive for blob in blobs for directive in blob["_aws"]["CloudWatchMetrics"]]
-    return {metric["Name"] for directive in directives for metric in directive["Metrics"]}
-
-
-def now_in_millis() -> int:
-    return int(time.time() * 1000)
-
-
-def test_the_same_order_delivered_to_two_invocations_at_once_is_stored_once_and_never_lost(
-    dynamodb: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    start = threading.Barrier(2, timeout=HOLD_SECONDS)
-    one_invocation_answered = threading.Event()
-    # The winner holds the order until the other invocation has answered: the overlap is certain.
-    attempts = patch_add(monkeypatch, lambda: one_invocation_answered.wait(HOLD_SECONDS))
-    answers: list[list[str]] = []
-
-    def invocation() -> None:
-        start.wait()
-        answers.append(failures(the_order("m-1"), FakeLambdaContext()))  # SQS redelivers the same message
-        one_invocation_answered.set()
-
-    threads = [threading.Thread(target=invocation) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=2 * HOLD_SECONDS)
-
-    # One invocation stored the order; the other reported the message so that SQS delivers it again.
-    assert sorted(answers) == [[], ["m-1"]]
-    assert failures(the_order("m-1"), FakeLambdaContext()) == []  # the redelivery gets the stored result
-    assert attempts == [ORDER_ID]
-    assert stored_order_ids(dynamodb) == [ORDER_ID]
-
-
-def stop_at_the_write() -> None:
-    raise SandboxStopped
-
-
-def test_an_order_held_by_a_timed_out_invocation_is_retried_later_not_processed_twice(
-    dynamodb: Any,
-    monkeypatch: pytest.MonkeyPatch,
-    lambda_context: FakeLambdaContext,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    with monkeypatch.context() as patch:
-        patch_add(patch, stop_at_the_write)
-        started = now_in_millis()
-        with pytest.raises(SandboxStopped):
-            handler.handler(the_order("m-1"), lambda_context)
-
-    [held] = idempotency_items(dynamodb)
-    assert held["status"] == {"S": "INPROGRESS"}
-    # Held for the invocation's remaining time only (register_lambda_context), not for the 7-day expiry.
-    expiry = int(held["in_progress_expiration"]["N"]) - lambda_context.remaining_time_in_millis
-    assert started <= expiry <= now_in_millis()
-    # While the stopped invocation could still be running, a redelivery is reported, not processed.
-    attempts = patch_add(monkeypatch, lambda: None)
-    capsys.readouterr()
-    assert failures(the_order("m-1"), lambda_context) == ["m-1"]
-    assert attempts == []
-    # Expected under concurrency, so not a ProcessingFailed: that alarm rolls deployments back.
-    counted = metric_names(capsys.readouterr().out)
-    assert ("OrderInProgressElsewhere" in counted, "ProcessingFailed" in counted) == (True, False)
-    assert stored_order_ids(dynamodb) == []
-
-
-def test_an_order_left_in_progress_is_processed_exactly_once_after_the_invocation_expired(
-    dynamodb: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    almost_out_of_time = FakeLambdaContext(remaining_time_in_millis=20)
-    with monkeypatch.context() as patch:
-        stopped = patch_add(patch, stop_at_the_write)
-        with pytest.raises(SandboxStopped):
-            handler.handler(the_order("m-1"), almost_out_of_time)
-    time.sleep(0.05)  # past the stopped invocation's in_progress_expiration
-
-    attempts = patch_add(monkeypatch, lambda: None)
-    assert failures(the_order("m-1"), FakeLambdaContext()) == []
-    assert failures(the_order("m-1"), FakeLambdaContext()) == []  # and once completed, remembered
-    assert (stopped, attempts) == ([ORDER_ID], [ORDER_ID])
-    assert stored_order_ids(dynamodb) == [ORDER_ID]
-    [done] = idempotency_items(dynamodb)
-    assert done["status"] == {"S": "COMPLETED"}
+    def stored_keys(self, dynamodb: Any) -> list[str]:
+        return [item["pk"]["S"] for item in dynamodb.scan(TableName=ORDERS_TABLE)["Items"]]

@@ -4,46 +4,24 @@ from __future__ import annotations
 
 import io
 import json
-import logging
-from collections.abc import Iterator
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
 from {{ cookiecutter.package_name }} import handler, logic, repository
 from {{ cookiecutter.package_name }}.models import AcceptedOrder
 
-from tests.conftest import IDEMPOTENCY_TABLE, ORDERS_TABLE, FakeLambdaContext, batch, load_event, order, sqs_record
+from tests.conftest import IDEMPOTENCY_TABLE, ORDERS_TABLE, order, sqs_record
+from tests.support.batches import NOT_A_BATCH, reported
+from tests.support.idempotency import watch
+from tests.support.lambda_runtime import FakeLambdaContext, batch, load_event
+from tests.support.observability import correlation_ids, log_records, logged
 
 
 @pytest.fixture
 def stored(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The order ids written to the orders table, in order: the side effect to count."""
-    writes: list[str] = []
-    original = repository.OrderRepository.add
-
-    def counting_add(self: repository.OrderRepository, accepted: AcceptedOrder) -> bool:
-        writes.append(accepted.order_id)
-        return original(self, accepted)
-
-    monkeypatch.setattr(repository.OrderRepository, "add", counting_add)
-    return writes
-
-
-@pytest.fixture
-def log_output() -> Iterator[io.StringIO]:
-    """What the handler's logger writes during the test."""
-    buffer = io.StringIO()
-    previous = cast(logging.StreamHandler[io.StringIO], handler.logger.registered_handler).setStream(buffer)
-    yield buffer
-    cast(logging.StreamHandler[Any], handler.logger.registered_handler).setStream(previous)
-
-
-def invoke(event: dict[str, Any], context: FakeLambdaContext) -> list[str]:
-    """Run the handler; return the message ids it asks Lambda to retry."""
-    response = handler.handler(event, context)
-    assert set(response) == {"batchItemFailures"}
-    return [failure["itemIdentifier"] for failure in response["batchItemFailures"]]
+    return watch(monkeypatch, repository.OrderRepository, "add", key=lambda accepted: accepted.order_id)
 
 
 def stored_order(dynamodb: Any, order_id: str) -> dict[str, Any] | None:
@@ -52,7 +30,7 @@ def stored_order(dynamodb: Any, order_id: str) -> dict[str, Any] | None:
 
 
 def test_valid_order_is_stored_with_its_total(dynamodb: Any, lambda_context: FakeLambdaContext) -> None:
-    assert invoke(load_event("order_placed.json"), lambda_context) == []
+    assert reported(load_event("order_placed.json"), lambda_context) == []
     item = stored_order(dynamodb, "ord-20260101A0001")
     assert item is not None
     assert item["total_cents"] == {"N": str(3 * 1250 + 4999)}
@@ -64,7 +42,7 @@ def test_one_invalid_record_is_reported_alone(
     dynamodb: Any, stored: list[str], lambda_context: FakeLambdaContext
 ) -> None:
     event = load_event("order_batch_mixed.json")
-    assert invoke(event, lambda_context) == [event["Records"][1]["messageId"]]
+    assert reported(event, lambda_context) == [event["Records"][1]["messageId"]]
     assert stored == ["ord-20260101A0002", "ord-20260101A0004"]
     assert stored_order(dynamodb, "ord-20260101A0003") is None
 
@@ -72,20 +50,20 @@ def test_one_invalid_record_is_reported_alone(
 @pytest.mark.parametrize("name", ["order_missing_field.json", "order_truncated_body.json"])
 def test_invalid_sample_events_are_reported(name: str, stored: list[str], lambda_context: FakeLambdaContext) -> None:
     event = load_event(name)
-    assert invoke(event, lambda_context) == [record["messageId"] for record in event["Records"]]
+    assert reported(event, lambda_context) == [record["messageId"] for record in event["Records"]]
     assert stored == []
 
 
 def test_redelivered_message_is_processed_once(stored: list[str], lambda_context: FakeLambdaContext) -> None:
     event = load_event("order_placed.json")
-    assert invoke(event, lambda_context) == []
-    assert invoke(event, lambda_context) == []  # SQS delivers at least once
+    assert reported(event, lambda_context) == []
+    assert reported(event, lambda_context) == []  # SQS delivers at least once
     assert stored == ["ord-20260101A0001"]
 
 
 def test_same_order_in_two_messages_is_processed_once(stored: list[str], lambda_context: FakeLambdaContext) -> None:
     body = json.dumps(order("ord-20260101B0001"))
-    assert invoke(batch(sqs_record(body, "m-1"), sqs_record(body, "m-2")), lambda_context) == []
+    assert reported(batch(sqs_record(body, "m-1"), sqs_record(body, "m-2")), lambda_context) == []
     assert stored == ["ord-20260101B0001"]
 
 
@@ -94,13 +72,13 @@ def test_order_id_reused_with_another_payload_is_rejected(
 ) -> None:
     original = order("ord-20260101C0001")
     altered = order("ord-20260101C0001", lines=[{"sku": "WIDGET-BLUE", "quantity": 300, "unit_price_cents": 1}])
-    assert invoke(batch(sqs_record(json.dumps(original), "m-1")), lambda_context) == []
-    assert invoke(batch(sqs_record(json.dumps(altered), "m-2")), lambda_context) == ["m-2"]
+    assert reported(batch(sqs_record(json.dumps(original), "m-1")), lambda_context) == []
+    assert reported(batch(sqs_record(json.dumps(altered), "m-2")), lambda_context) == ["m-2"]
     assert stored == ["ord-20260101C0001"]
     item = stored_order(dynamodb, "ord-20260101C0001")
     assert item is not None
     assert item["total_cents"] == {"N": str(3 * 1250 + 4999)}
-    warnings = [json.loads(line) for line in log_output.getvalue().splitlines()]
+    warnings = log_records(log_output)
     assert any(entry["message"] == "Order id reused with a different payload" for entry in warnings)
 
 
@@ -109,19 +87,19 @@ def test_order_stored_before_is_not_overwritten(
 ) -> None:
     """Past the idempotency window, the conditional write still keeps the first order."""
     dynamodb.put_item(TableName=ORDERS_TABLE, Item={"pk": {"S": "ord-20260101D0001"}, "total_cents": {"N": "1"}})
-    assert invoke(batch(sqs_record(json.dumps(order("ord-20260101D0001")), "m-1")), lambda_context) == []
+    assert reported(batch(sqs_record(json.dumps(order("ord-20260101D0001")), "m-1")), lambda_context) == []
     assert stored_order(dynamodb, "ord-20260101D0001") == {
         "pk": {"S": "ord-20260101D0001"},
         "total_cents": {"N": "1"},
     }
-    messages = [json.loads(line)["message"] for line in log_output.getvalue().splitlines()]
+    messages = [entry["message"] for entry in log_records(log_output)]
     assert "Order already stored" in messages
 
 
 def test_rejections_log_field_names_not_content(lambda_context: FakeLambdaContext, log_output: io.StringIO) -> None:
     delivery_note = "deliver to the back door, code 4711"
     body = json.dumps(order("ord-20260101E0001", note=delivery_note))
-    assert invoke(batch(sqs_record(body, "m-1")), lambda_context) == ["m-1"]
+    assert reported(batch(sqs_record(body, "m-1")), lambda_context) == ["m-1"]
     output = log_output.getvalue()
     assert delivery_note not in output
     rejected = [json.loads(line) for line in output.splitlines() if "Order message rejected" in line]
@@ -132,10 +110,10 @@ def test_a_broken_table_fails_only_that_record_and_is_counted(
     dynamodb: Any, lambda_context: FakeLambdaContext, log_output: io.StringIO
 ) -> None:
     dynamodb.delete_table(TableName=ORDERS_TABLE)
-    assert invoke(load_event("order_placed.json"), lambda_context) == [
+    assert reported(load_event("order_placed.json"), lambda_context) == [
         load_event("order_placed.json")["Records"][0]["messageId"]
     ]
-    errors = [json.loads(line) for line in log_output.getvalue().splitlines() if '"level":"ERROR"' in line]
+    errors = logged(log_output, "ERROR")
     assert [(entry["message"], entry["error_type"], entry["correlation_id"]) for entry in errors] == [
         ("Order message failed", "ResourceNotFoundException", "19dd0b57-b21e-4ac1-bd88-01bbb068cb78")
     ]
@@ -146,23 +124,18 @@ def test_missing_configuration_fails_every_record_as_a_processing_failure(
 ) -> None:
     monkeypatch.setenv("ORDERS_TABLE_NAME", "")
     event = load_event("order_batch_mixed.json")
-    assert invoke(event, lambda_context) == [record["messageId"] for record in event["Records"]]
-    failed = [json.loads(line)["message"] for line in log_output.getvalue().splitlines() if '"level":"ERROR"' in line]
+    assert reported(event, lambda_context) == [record["messageId"] for record in event["Records"]]
+    failed = [entry["message"] for entry in logged(log_output, "ERROR")]
     assert failed == ["Order message failed", "Order message failed"]
 
 
 @pytest.mark.parametrize(
     "event",
     [
-        {},
-        {"Records": []},
-        {"Records": "not a list"},
-        {"Records": [None]},
-        {"Records": [{"body": "{}"}]},
-        {"Records": [{"messageId": 42, "body": "{}"}]},
-        [],
+        *NOT_A_BATCH,
+        pytest.param({"Records": [{"body": "{}"}]}, id="no-message-id"),
+        pytest.param({"Records": [{"messageId": 42, "body": "{}"}]}, id="numeric-id"),
     ],
-    ids=["empty", "no-records", "records-not-a-list", "null-record", "no-message-id", "numeric-id", "list"],
 )
 def test_an_event_that_is_not_a_batch_fails_with_a_typed_error(event: Any, lambda_context: FakeLambdaContext) -> None:
     with pytest.raises(handler.MalformedBatchError, match="not an SQS batch"):
@@ -172,12 +145,8 @@ def test_an_event_that_is_not_a_batch_fails_with_a_typed_error(event: Any, lambd
 def test_records_with_broken_metadata_are_reported(stored: list[str], lambda_context: FakeLambdaContext) -> None:
     good = sqs_record(json.dumps(order("ord-20260101F0001")), "m-good")
     broken = {"messageId": "m-broken", "body": json.dumps(order("ord-20260101F0002"))}
-    assert invoke(batch(good, broken), lambda_context) == ["m-broken"]
+    assert reported(batch(good, broken), lambda_context) == ["m-broken"]
     assert stored == ["ord-20260101F0001"]
-
-
-def log_entries(output: io.StringIO) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in output.getvalue().splitlines()]
 
 
 def test_each_record_logs_under_its_message_id_as_correlation_id(
@@ -185,11 +154,11 @@ def test_each_record_logs_under_its_message_id_as_correlation_id(
 ) -> None:
     accepted = sqs_record(json.dumps(order("ord-20260101H0001")), "m-accepted")
     rejected = sqs_record(json.dumps(order("ord-20260101H0002", currency="XXX")), "m-rejected")
-    assert invoke(batch(accepted, rejected), lambda_context) == ["m-rejected"]
+    assert reported(batch(accepted, rejected), lambda_context) == ["m-rejected"]
     with pytest.raises(handler.MalformedBatchError):
         handler.handler({"Records": []}, lambda_context)
 
-    by_message = {entry["message"]: entry.get("correlation_id") for entry in log_entries(log_output)}
+    by_message = correlation_ids(log_output)
     assert by_message["Order accepted"] == "m-accepted"
     assert by_message["Order message rejected"] == "m-rejected"
     assert by_message["Event is not an SQS batch"] is None  # no record's id outlives its record
@@ -220,7 +189,7 @@ def test_an_order_that_breaks_the_output_contract_fails_closed(
     assert response == {"batchItemFailures": [{"itemIdentifier": "m-1"}]}  # the id alone, no error text
     assert dynamodb.scan(TableName=ORDERS_TABLE)["Items"] == []
     assert dynamodb.scan(TableName=IDEMPOTENCY_TABLE)["Items"] == []  # released: the retry may run
-    errors = [entry for entry in log_entries(log_output) if entry["level"] == "ERROR"]
+    errors = logged(log_output, "ERROR")
     assert [(entry["message"], entry["error_type"], entry["correlation_id"]) for entry in errors] == [
         ("Order message failed", "ValidationError", "m-1")
     ]
@@ -234,7 +203,7 @@ def test_placed_at_must_be_an_iso_date_time_with_its_offset(
 ) -> None:
     """Pydantic would read a string of digits as Unix time: "0" must not become 1970."""
     body = json.dumps(order("ord-20260101L0001", placed_at=placed_at))
-    assert invoke(batch(sqs_record(body, "m-1")), lambda_context) == ["m-1"]
+    assert reported(batch(sqs_record(body, "m-1")), lambda_context) == ["m-1"]
     assert stored == []
-    [rejected] = [entry for entry in log_entries(log_output) if entry["message"] == "Order message rejected"]
+    [rejected] = [entry for entry in log_records(log_output) if entry["message"] == "Order message rejected"]
     assert rejected["invalid_fields"] == ["body.placed_at"]

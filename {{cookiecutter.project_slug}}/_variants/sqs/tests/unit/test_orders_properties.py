@@ -9,23 +9,17 @@ import json
 import uuid
 from typing import Any
 
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
-from {{ cookiecutter.package_name }} import handler
 from {{ cookiecutter.package_name }}.models import OrderPlaced
 
-from tests.conftest import FakeLambdaContext, batch, order, sqs_record
+from tests.conftest import order, sqs_record
+from tests.support.batches import reported
+from tests.support.lambda_runtime import FakeLambdaContext, batch
+from tests.support.properties import PROPERTY_SETTINGS, json_values
 
-# Example counts and randomness come from the Hypothesis profile (conftest.py at the root).
-PROPERTY_SETTINGS = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
-
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
-    max_leaves=12,
-)
 unicode_heavy = st.text(alphabet=st.characters(codec="utf-8"), max_size=200)
 
 
@@ -40,8 +34,7 @@ def failures_around(bad_record: dict[str, Any]) -> list[str]:
         bad_record,
         sqs_record(json.dumps(order(fresh_order_id())), "good-2"),
     )
-    response = handler.handler(event, FakeLambdaContext())
-    return [failure["itemIdentifier"] for failure in response["batchItemFailures"]]
+    return reported(event, FakeLambdaContext())
 
 
 @PROPERTY_SETTINGS

@@ -1,0 +1,22 @@
+"""Fixtures for every unit test of the handler."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from aws_lambda_powertools.utilities import parameters
+
+from {{ cookiecutter.package_name }} import api, repository, settings
+
+from tests.support.lambda_runtime import cleared
+from tests.support.observability import log_output as log_output  # a fixture, for every unit test
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches(table: Any) -> Iterator[None]:
+    """Clients, settings and secrets are cached per process; each test gets the moto-backed ones."""
+    parameters.clear_caches()  # type: ignore[no-untyped-call]
+    yield from cleared(api.store, repository.dynamodb_client, settings.settings)
+    parameters.clear_caches()  # type: ignore[no-untyped-call]

@@ -1,0 +1,85 @@
+"""template.yaml as the tests read it (before the SAM transform): the failure paths, the source
+filters and the alarms live there, so a change that breaks the contract of the code fails a
+test, not production."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from scripts.security_gate import load_source
+from tests.support.lambda_runtime import ROOT
+from tests.support.observability import Metric
+
+TEMPLATE = ROOT / "template.yaml"
+PACKAGE = ROOT / "src" / "{{ cookiecutter.package_name }}"
+
+
+@cache
+def template() -> dict[str, Any]:
+    found: dict[str, Any] = load_source(TEMPLATE)
+    return found
+
+
+def resources() -> dict[str, Any]:
+    found: dict[str, Any] = template()["Resources"]
+    return found
+
+
+def properties(name: str) -> dict[str, Any]:
+    found: dict[str, Any] = resources()[name]["Properties"]
+    return found
+
+
+def function_environment() -> dict[str, Any]:
+    """The variables every function of the stack gets (Globals)."""
+    found: dict[str, Any] = template()["Globals"]["Function"]["Environment"]["Variables"]
+    return found
+
+
+def metric_alarms() -> dict[str, dict[str, Any]]:
+    """The alarms on the handler's own metrics (Powertools' namespace), by metric name."""
+    namespace = function_environment()["POWERTOOLS_METRICS_NAMESPACE"]
+    return {
+        alarm["Properties"]["MetricName"]: alarm["Properties"]
+        for alarm in resources().values()
+        if alarm["Type"] == "AWS::CloudWatch::Alarm" and alarm["Properties"]["Namespace"] == namespace
+    }
+
+
+def alarmed_metrics() -> set[Metric]:
+    """The metrics watched by an alarm that notifies the alarm topic (a dimension given by an
+    intrinsic function, such as a queue or function name, is kept as its text: no emitted
+    metric matches it)."""
+    alarms = [r["Properties"] for r in resources().values() if r["Type"] == "AWS::CloudWatch::Alarm"]
+    return {
+        (alarm["Namespace"], alarm["MetricName"], tuple((d["Name"], str(d["Value"])) for d in alarm["Dimensions"]))
+        for alarm in alarms
+        if alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    }
+
+
+def service_source() -> str:
+    """The code of the service package, every module of it."""
+    return "\n".join(path.read_text(encoding="utf-8") for path in sorted(PACKAGE.glob("*.py")))
+
+
+def assert_alarmed(metric: str, threshold: int = 1) -> None:
+    """The service still names ``metric`` (the handler tests see it emitted), and an alarm watches
+    it where Powertools emits it and notifies the alarm topic from ``threshold`` occurrences a
+    period on."""
+    assert f'"{metric}"' in service_source()
+    alarm = metric_alarms()[metric]
+    # Powertools adds the service as the one dimension; an alarm on other dimensions never fires.
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": function_environment()["POWERTOOLS_SERVICE_NAME"]}]
+    assert (alarm["Statistic"], alarm["Threshold"], alarm["ComparisonOperator"]) == (
+        "Sum",
+        threshold,
+        "GreaterThanOrEqualToThreshold",
+    )
+    assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
+def rollback_alarms(function: str) -> set[str]:
+    """The alarms that roll a gradual deployment of ``function`` back, by logical id."""
+    return {alarm["Ref"] for alarm in properties(function)["DeploymentPreference"]["Alarms"]}
