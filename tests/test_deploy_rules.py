@@ -176,3 +176,20 @@ def test_a_signed_stack_uses_no_layer_and_bundles_powertools(source: str) -> Non
     assert re.search(r"^pydantic-core==", bundled, flags=re.MULTILINE)
     unsigned = load_yaml(render_stack(event_source=source, code_signing="no"))
     assert unsigned["Globals"]["Function"]["Layers"] == [{"Ref": "PowertoolsLayerArn"}]
+
+
+# --------------------------------------------------------------------------------------
+# Parameter combinations that CloudFormation accepts and the service then refuses
+
+
+def test_sqs_refuses_large_batches_without_a_batching_window_before_creating_anything() -> None:
+    # Lambda: "When you set BatchSize to a value greater than 10, you must set
+    # MaximumBatchingWindowInSeconds to at least 1" (SQS event source mapping).
+    template = load_yaml(render_stack(event_source="sqs"))
+    rule = template["Rules"]["LargeBatchesNeedABatchingWindow"]
+    small = rule["RuleCondition"]["Fn::Not"][0]["Fn::Contains"][0]
+    assert small == [str(size) for size in range(1, 11)]
+    assert rule["RuleCondition"]["Fn::Not"][0]["Fn::Contains"][1] == {"Ref": "BatchSize"}
+    [assertion] = rule["Assertions"]
+    assert assertion["Assert"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "MaximumBatchingWindowInSeconds"}, "0"]}]}
+    assert template["Parameters"]["BatchSize"]["MaxValue"] > 10

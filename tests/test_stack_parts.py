@@ -120,6 +120,13 @@ def test_conditions_and_rules(vpc: str) -> None:
     assert ("SubnetsAreDistinct" in found.get("Rules", {})) == (vpc == "yes")
 
 
+@pytest.mark.parametrize("vpc", ["no", "yes"])
+def test_conditions_and_rules_take_the_variants_own_rules(vpc: str) -> None:
+    source = "{% call parameters.conditions_and_rules() %}\n  OwnRule:\n    Assertions: []\n{%- endcall %}\n"
+    rules = load_yaml(render(source, vpc=vpc))["Rules"]
+    assert list(rules) == (["SubnetsAreDistinct", "OwnRule"] if vpc == "yes" else ["OwnRule"])
+
+
 @pytest.mark.parametrize("async_retried", [None, "a failed asynchronous invocation"])
 def test_async_retries_are_bounded(async_retried: str | None) -> None:
     argument = f'retried="{async_retried}"' if async_retried else ""

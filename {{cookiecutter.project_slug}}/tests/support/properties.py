@@ -44,7 +44,6 @@ def mutated(event: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[st
     return copy
 
 
-
 def broken(event: dict[str, Any], data: st.DataObject) -> dict[str, Any]:
     """``event`` with one key or index, drawn from all of them, deleted or given any JSON value."""
     path = data.draw(st.sampled_from(paths(event)), label="path")

@@ -17,10 +17,10 @@ from tests.support.lambda_runtime import lambda_context as lambda_context
 TABLE_NAME = "items-test"
 SIGNING_KEY = "k" * 48  # pragma: allowlist secret - a test value, emulated Secrets Manager only
 # An ARN, not a secret; the fixtures replace it with the emulated secret's ARN.
-SIGNING_SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:signing"  # pragma: allowlist secret
+SIGNING_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:signing"  # pragma: allowlist secret
 
 # Set before any handler module is imported: Powertools reads them at import time.
-os.environ.update(LAMBDA_ENVIRONMENT | {"TABLE_NAME": TABLE_NAME, "SIGNING_SECRET_ARN": SIGNING_SECRET_ARN})
+os.environ.update(LAMBDA_ENVIRONMENT | {"TABLE_NAME": TABLE_NAME, "SIGNING_SECRET_ARN": SIGNING_ARN})
 
 
 @pytest.fixture

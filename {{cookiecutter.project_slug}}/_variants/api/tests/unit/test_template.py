@@ -3,7 +3,6 @@ emits without an alarm (or with one that can never fire) fails here, not in prod
 
 from __future__ import annotations
 
-
 import pytest
 
 from tests.support.stack import assert_alarmed, rollback_alarms

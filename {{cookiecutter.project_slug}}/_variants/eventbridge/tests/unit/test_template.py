@@ -7,7 +7,6 @@ from typing import Any, get_args
 
 import pytest
 
-from {{ cookiecutter.package_name }} import handler
 from {{ cookiecutter.package_name }}.models import (
     ORDER_DETAIL_TYPE,
     ORDER_ID_PREFIX,

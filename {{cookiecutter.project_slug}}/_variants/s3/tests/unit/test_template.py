@@ -3,7 +3,6 @@ change there that breaks the contract of the code fails here, not in production.
 
 from __future__ import annotations
 
-
 import pytest
 
 from {{ cookiecutter.package_name }}.models import DOCUMENT_SUFFIX, INCOMING_PREFIX
