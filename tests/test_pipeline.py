@@ -240,6 +240,10 @@ def test_deploy_builds_once_then_staging_then_production(bakery: Any, answers: d
     assert deploy["concurrency"]["cancel-in-progress"] is False
     jobs = deploy["jobs"]
     assert as_list(jobs["staging"]["needs"]) == ["build"]
+    # workflow_dispatch runs from any branch, and the OIDC trust names only the environment.
+    assert "workflow_dispatch" in on_key(deploy)
+    for environment in ENVIRONMENTS:
+        assert jobs[environment]["if"] == "github.ref == 'refs/heads/main'", f"{environment} deploys from any branch"
     assert set(as_list(jobs["production"]["needs"])) == {"build", "staging"}
     build_runs = [step.get("run", "") for step in jobs["build"]["steps"]]
     for command in ("make check", "make audit", "make build", "make sbom"):
