@@ -24,16 +24,39 @@ ANSWERS: dict[str, str] = json.loads(
 # Every event source brings its whole files from this folder, overlaid on the project root.
 VARIANTS_DIR = "_variants"
 
+# The service package: the shared handler modules that only some event sources use live here.
+PACKAGE = f"src/{ANSWERS['package_name']}"
+
 # answer -> value -> paths that only this value keeps. Paths owned by values that were
 # not chosen are deleted.
 OWNED_PATHS: dict[str, dict[str, list[str]]] = {
     # Shared modules of the common tree that only some event sources use.
     "event_source": {
         "api": [],
-        "s3": ["tests/support/idempotency.py", "tests/support/async_invocations.py"],
-        "eventbridge": ["tests/support/idempotency.py", "tests/support/async_invocations.py"],
-        "sqs": ["tests/support/idempotency.py", "tests/support/batches.py"],
-        "dynamodb": ["tests/support/idempotency.py", "tests/support/batches.py"],
+        "s3": [
+            "tests/support/idempotency.py",
+            "tests/support/async_invocations.py",
+            f"{PACKAGE}/idempotency.py",
+            f"{PACKAGE}/async_invocation.py",
+        ],
+        "eventbridge": [
+            "tests/support/idempotency.py",
+            "tests/support/async_invocations.py",
+            f"{PACKAGE}/idempotency.py",
+            f"{PACKAGE}/async_invocation.py",
+        ],
+        "sqs": [
+            "tests/support/idempotency.py",
+            "tests/support/batches.py",
+            f"{PACKAGE}/idempotency.py",
+            f"{PACKAGE}/batch.py",
+        ],
+        "dynamodb": [
+            "tests/support/idempotency.py",
+            "tests/support/batches.py",
+            f"{PACKAGE}/idempotency.py",
+            f"{PACKAGE}/batch.py",
+        ],
     },
     "ci": {
         "github": [".github/workflows", "pipeline"],

@@ -1,45 +1,29 @@
-"""DynamoDB access. boto3 is imported and the client created on first use, not at cold start."""
+"""The items table (tables.py: the DynamoDB client is created on first use)."""
 
 from __future__ import annotations
 
-from functools import cache
-from typing import Any
-
 from .models import Item
-
-DynamoDBClient = Any  # botocore clients are generated at run time and carry no static types
-
-
-@cache
-def dynamodb_client() -> DynamoDBClient:
-    import boto3  # deferred: boto3 costs ~100 ms of cold start
-
-    return boto3.client("dynamodb")
+from .tables import Table
+from .tables import dynamodb_client as dynamodb_client  # the client this data access uses
 
 
-class ItemRepository:
+class ItemExistsError(RuntimeError):
+    """An item with this id exists already: never overwritten (ids are random, so a bug)."""
+
+
+class ItemRepository(Table):
     """Items keyed by ``pk``; values are validated again when read back (output validation)."""
 
-    def __init__(self, table_name: str, client: DynamoDBClient | None = None) -> None:
-        self._table_name = table_name
-        self._client = client
-
-    @property
-    def client(self) -> DynamoDBClient:
-        return self._client or dynamodb_client()
-
     def put(self, item: Item) -> None:
-        self.client.put_item(
-            TableName=self._table_name,
-            Item={
-                "pk": {"S": item.item_id},
-                "name": {"S": item.name},
-                "quantity": {"N": str(item.quantity)},
-                "created_at": {"S": item.created_at.isoformat()},
-                "signature": {"S": item.signature},
-            },
-            ConditionExpression="attribute_not_exists(pk)",
-        )
+        stored = {
+            "pk": {"S": item.item_id},
+            "name": {"S": item.name},
+            "quantity": {"N": str(item.quantity)},
+            "created_at": {"S": item.created_at.isoformat()},
+            "signature": {"S": item.signature},
+        }
+        if not self.put_if(stored, "attribute_not_exists(pk)"):
+            raise ItemExistsError(f"item {item.item_id} exists already")
 
     def get(self, item_id: str) -> Item | None:
         response = self.client.get_item(TableName=self._table_name, Key={"pk": {"S": item_id}}, ConsistentRead=True)

@@ -126,13 +126,3 @@ class StreamBatch(BaseModel):
     """The minimal shape of a DynamoDB stream event; anything else is not a batch this function can answer."""
 
     Records: Annotated[list[RecordId], Field(min_length=1, max_length=10_000)]
-
-
-class ItemFailure(BaseModel):
-    itemIdentifier: Annotated[str, Field(min_length=1)]
-
-
-class BatchResponse(BaseModel):
-    """What the handler returns: where Lambda must retry from (ReportBatchItemFailures)."""
-
-    batchItemFailures: list[ItemFailure]

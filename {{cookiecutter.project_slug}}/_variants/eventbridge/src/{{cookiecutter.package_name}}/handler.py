@@ -4,9 +4,9 @@ The OrderPlaced rule invokes the function asynchronously. When the handler raise
 retries the event (``MaximumRetryAttempts``) and then sends it, with the error, to the
 on-failure queue (``OrderFailureDLQ`` in ``template.yaml``); events that EventBridge cannot
 deliver at all go to the rule's own dead-letter queue (``OrderRuleDLQ``). So a rejected event
-is raised, not swallowed: its message names the problem, never the content. EventBridge
-delivers at least once, producers re-publish and Lambda retries: Powertools idempotency,
-keyed on the order id, makes sure each order is recorded once.
+is raised, not swallowed: its message names the problem, never the content
+(async_invocation.py). EventBridge delivers at least once, producers re-publish and Lambda
+retries: Powertools idempotency, keyed on the order id, makes sure each order is recorded once.
 """
 
 from __future__ import annotations
@@ -22,10 +22,12 @@ from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from . import logic, tracing
-from .models import OrderPlaced, OrderPlacedEnvelope, RecordedOrder, describe
-from .repository import OrderConflictError, OrderRepository, dynamodb_client
+from . import async_invocation, idempotency, logic, tracing
+from .async_invocation import describe
+from .models import OrderPlaced, OrderPlacedEnvelope, RecordedOrder
+from .repository import OrderConflictError, OrderRepository
 from .settings import settings
+from .tables import dynamodb_client
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
@@ -47,6 +49,16 @@ class OutputValidationError(RuntimeError):
     Its message names fields and error kinds only, never the values."""
 
 
+report_failure = async_invocation.FailureReport(
+    logger,
+    metrics,
+    rejections=(InvalidEventError, OrderConflictError),  # bad input, not a bug: counted as rejected events
+    rejected_metric="OrderRejected",
+    rejected="Order event rejected",
+    in_progress="Order already being recorded; Lambda retries it",
+)
+
+
 @cache
 def orders() -> OrderRepository:
     return OrderRepository(settings().orders_table)
@@ -54,16 +66,11 @@ def orders() -> OrderRepository:
 
 @cache
 def idempotency_config() -> IdempotencyConfig:
-    """Built on first use: importing Powertools idempotency imports boto3."""
-    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
-
-    return IdempotencyConfig(
-        event_key_jmespath="order_id",  # one order id is one order, whichever event carried it
+    return idempotency.config(
+        key="order_id",  # one order id is one order, whichever event carried it
         # The same order id with other content is refused, not recorded twice or overwritten.
-        payload_validation_jmespath="[customer_id, placed_at, currency, lines]",
-        raise_on_no_idempotency_key=True,
+        payload="[customer_id, placed_at, currency, lines]",
         expires_after_seconds=IDEMPOTENCY_EXPIRY_SECONDS,
-        hash_function="sha256",
     )
 
 
@@ -79,22 +86,15 @@ def record(order: OrderPlaced) -> RecordedOrder:
 
 @cache
 def record_once() -> Callable[..., RecordedOrder]:
-    """``record`` behind Powertools idempotency, built on first use (see idempotency_config)."""
-    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, idempotent_function
-    from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
-
-    return cast(
-        Callable[..., RecordedOrder],
-        idempotent_function(
-            record,
-            data_keyword_argument="order",
-            persistence_store=DynamoDBPersistenceLayer(
-                table_name=settings().idempotency_table, boto3_client=dynamodb_client()
-            ),
-            config=idempotency_config(),
-            output_serializer=PydanticSerializer(model=RecordedOrder),
-            key_prefix="order-placed",
-        ),
+    """``record`` behind Powertools idempotency, built on first use (idempotency.py)."""
+    return idempotency.once(
+        record,
+        argument="order",
+        output=RecordedOrder,
+        table_name=settings().idempotency_table,
+        config=idempotency_config(),
+        client=dynamodb_client(),
+        key_prefix="order-placed",
     )
 
 
@@ -105,34 +105,6 @@ def parse_order(event: Any) -> OrderPlaced:
         return cast(OrderPlaced, parse(event=event, model=OrderPlaced, envelope=OrderPlacedEnvelope))
     except ValidationError as error:
         raise InvalidEventError(f"not an OrderPlaced event with a valid order ({describe(error)})") from None
-
-
-def is_rejection(error: Exception) -> bool:
-    """Bad input, not a bug: counted as rejected events. Anything else is a processing failure."""
-    from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyValidationError
-
-    return isinstance(error, (InvalidEventError, OrderConflictError, IdempotencyValidationError))
-
-
-def is_duplicate_in_progress(error: Exception) -> bool:
-    from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
-
-    return isinstance(error, IdempotencyAlreadyInProgressError)
-
-
-def report_failure(error: Exception) -> None:
-    """Count and log a failed invocation; the correlation id is already on every log line."""
-    if is_rejection(error):
-        metrics.add_metric(name="OrderRejected", unit=MetricUnit.Count, value=1)
-        logger.warning("Order event rejected", reason=type(error).__name__, detail=str(error))
-    elif is_duplicate_in_progress(error):
-        # Another invocation is recording this order right now (a concurrent duplicate, or one
-        # that timed out less than its remaining time ago). Not a failure: the raise makes
-        # Lambda retry, and the retry finds the saved result or takes over the expired lock.
-        logger.warning("Order already being recorded; Lambda retries it", reason=type(error).__name__)
-    else:
-        metrics.add_metric(name="ProcessingFailed", unit=MetricUnit.Count, value=1)
-        logger.exception("Processing failed")
 
 
 @tracing.capture_method
@@ -146,9 +118,4 @@ def accept(event: Any, context: LambdaContext) -> RecordedOrder:
 @tracing.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    try:
-        recorded: RecordedOrder = accept(event, context)
-    except Exception as error:
-        report_failure(error)
-        raise  # Lambda retries, then sends the event to the on-failure queue
-    return recorded.model_dump(mode="json")
+    return async_invocation.answer(accept, event, context, report_failure)

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 from aws_lambda_powertools.utilities.parser import BaseEnvelope
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.parser.types import T
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 # Must match the rule's event pattern in template.yaml (a test compares them).
 ORDER_SOURCE = "com.example.orders"
@@ -29,14 +29,6 @@ Total = Annotated[Decimal, Field(ge=0, max_digits=20, decimal_places=2, allow_in
 OrderId = Annotated[str, Field(pattern=r"^ORD-[0-9A-Z]{8,26}$")]  # ORDER_ID_PREFIX, then 8 to 26 characters
 CustomerId = Annotated[str, Field(pattern=r"^CUS-[0-9]{4,12}$")]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")]
-
-
-def describe(error: ValidationError, limit: int = 10) -> str:
-    """Where and what kind of problems, e.g. ``lines.0.quantity: int_type``; never the input."""
-    problems = sorted(
-        {f"{'.'.join(str(part) for part in item['loc']) or '<root>'}: {item['type']}" for item in error.errors()}
-    )
-    return "; ".join(problems[:limit])
 
 
 # ---------------------------------------------------------------------------- the event

@@ -1,16 +1,11 @@
-"""Environment variables as a validated model: a misconfigured function fails at its first
-invocation with a clear message instead of a KeyError deep in the code. The environment
-holds table names only, never secrets."""
+"""The orders and idempotency table names, from ``ORDERS_TABLE`` and ``IDEMPOTENCY_TABLE``
+(environment.py: read once, validated)."""
 
 from __future__ import annotations
 
-import os
-from functools import cache
-from typing import Annotated
+from pydantic import BaseModel
 
-from pydantic import BaseModel, Field
-
-TableName = Annotated[str, Field(min_length=3, max_length=255, pattern=r"^[A-Za-z0-9_.-]+$")]
+from .environment import TableName, from_environment
 
 
 class Settings(BaseModel):
@@ -18,11 +13,4 @@ class Settings(BaseModel):
     idempotency_table: TableName
 
 
-@cache
-def settings() -> Settings:
-    return Settings.model_validate(
-        {
-            "orders_table": os.environ.get("ORDERS_TABLE", ""),
-            "idempotency_table": os.environ.get("IDEMPOTENCY_TABLE", ""),
-        }
-    )
+settings = from_environment(Settings)

@@ -3,16 +3,16 @@
 S3 invokes the function asynchronously. When the handler raises, Lambda retries the event
 (``MaximumRetryAttempts``) and then sends it, with the error, to the on-failure queue
 (``IntakeFailureDLQ`` in ``template.yaml``). So a rejected event or document is raised, not
-swallowed: its message names the problem, never the content. S3 may deliver one event more
-than once and Lambda retries after errors and timeouts: Powertools idempotency, keyed on
-the exact object version, makes sure each version is recorded once.
+swallowed: its message names the problem, never the content (async_invocation.py). S3 may
+deliver one event more than once and Lambda retries after errors and timeouts: Powertools
+idempotency, keyed on the exact object version, makes sure each version is recorded once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -20,10 +20,12 @@ from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from . import logic, tracing
-from .models import DocumentNotification, DocumentRef, IntakeReceipt, IntakeResult, describe
-from .repository import DocumentReader, DocumentTooLargeError, DuplicateInvoiceError, ReceiptRepository, dynamodb_client
+from . import async_invocation, idempotency, logic, tracing
+from .async_invocation import describe
+from .models import DocumentNotification, DocumentRef, IntakeReceipt, IntakeResult
+from .repository import DocumentReader, DocumentTooLargeError, DuplicateInvoiceError, ReceiptRepository
 from .settings import settings
+from .tables import dynamodb_client
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
@@ -47,12 +49,14 @@ class OutputValidationError(RuntimeError):
     Its message names fields and error kinds only, never the values."""
 
 
-# Bad input, not a bug: counted as rejected documents. Anything else is a processing failure.
-REJECTIONS: tuple[type[Exception], ...] = (
-    InvalidEventError,
-    logic.InvalidDocumentError,
-    DocumentTooLargeError,
-    DuplicateInvoiceError,
+report_failure = async_invocation.FailureReport(
+    logger,
+    metrics,
+    # Bad input, not a bug: counted as rejected documents. Anything else is a processing failure.
+    rejections=(InvalidEventError, logic.InvalidDocumentError, DocumentTooLargeError, DuplicateInvoiceError),
+    rejected_metric="DocumentRejected",
+    rejected="Document rejected",
+    in_progress="Document already being recorded; Lambda retries it",
 )
 
 
@@ -68,15 +72,10 @@ def receipts() -> ReceiptRepository:
 
 @cache
 def idempotency_config() -> IdempotencyConfig:
-    """Built on first use: importing Powertools idempotency imports boto3."""
-    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
-
-    return IdempotencyConfig(
-        event_key_jmespath="[bucket, key, version_id]",  # one object version is one document
-        payload_validation_jmespath="etag",  # the same version with other content is refused
-        raise_on_no_idempotency_key=True,
+    return idempotency.config(
+        key="[bucket, key, version_id]",  # one object version is one document
+        payload="etag",  # the same version with other content is refused
         expires_after_seconds=IDEMPOTENCY_EXPIRY_SECONDS,
-        hash_function="sha256",
     )
 
 
@@ -92,22 +91,15 @@ def record(document: DocumentRef) -> IntakeReceipt:
 
 @cache
 def record_once() -> Callable[..., IntakeReceipt]:
-    """``record`` behind Powertools idempotency, built on first use (see idempotency_config)."""
-    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, idempotent_function
-    from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
-
-    return cast(
-        Callable[..., IntakeReceipt],
-        idempotent_function(
-            record,
-            data_keyword_argument="document",
-            persistence_store=DynamoDBPersistenceLayer(
-                table_name=settings().idempotency_table, boto3_client=dynamodb_client()
-            ),
-            config=idempotency_config(),
-            output_serializer=PydanticSerializer(model=IntakeReceipt),
-            key_prefix="document-intake",
-        ),
+    """``record`` behind Powertools idempotency, built on first use (idempotency.py)."""
+    return idempotency.once(
+        record,
+        argument="document",
+        output=IntakeReceipt,
+        table_name=settings().idempotency_table,
+        config=idempotency_config(),
+        client=dynamodb_client(),
+        key_prefix="document-intake",
     )
 
 
@@ -121,33 +113,6 @@ def parse_notification(event: Any) -> DocumentNotification:
     return notification
 
 
-def is_rejection(error: Exception) -> bool:
-    from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyValidationError
-
-    return isinstance(error, (*REJECTIONS, IdempotencyValidationError))
-
-
-def is_duplicate_in_progress(error: Exception) -> bool:
-    from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
-
-    return isinstance(error, IdempotencyAlreadyInProgressError)
-
-
-def report_failure(error: Exception) -> None:
-    """Count and log a failed invocation; the correlation id is already on every log line."""
-    if is_rejection(error):
-        metrics.add_metric(name="DocumentRejected", unit=MetricUnit.Count, value=1)
-        logger.warning("Document rejected", reason=type(error).__name__, detail=str(error))
-    elif is_duplicate_in_progress(error):
-        # Another invocation is recording this version right now (a concurrent duplicate, or
-        # one that timed out less than its remaining time ago). Not a failure: the raise makes
-        # Lambda retry, and the retry finds the saved receipt or takes over the expired lock.
-        logger.warning("Document already being recorded; Lambda retries it", reason=type(error).__name__)
-    else:
-        metrics.add_metric(name="ProcessingFailed", unit=MetricUnit.Count, value=1)
-        logger.exception("Processing failed")
-
-
 @tracing.capture_method
 def intake(event: Any, context: LambdaContext) -> IntakeResult:
     notification = parse_notification(event)
@@ -159,9 +124,4 @@ def intake(event: Any, context: LambdaContext) -> IntakeResult:
 @tracing.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    try:
-        result: IntakeResult = intake(event, context)
-    except Exception as error:
-        report_failure(error)
-        raise  # Lambda retries, then sends the event to the on-failure queue
-    return result.model_dump(mode="json")
+    return async_invocation.answer(intake, event, context, report_failure)

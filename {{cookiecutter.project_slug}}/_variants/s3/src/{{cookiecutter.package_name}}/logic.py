@@ -8,7 +8,8 @@ from typing import Protocol
 
 from pydantic import ValidationError
 
-from .models import DocumentRef, IntakeReceipt, Invoice, describe
+from .async_invocation import describe
+from .models import DocumentRef, IntakeReceipt, Invoice
 
 
 class InvalidDocumentError(ValueError):

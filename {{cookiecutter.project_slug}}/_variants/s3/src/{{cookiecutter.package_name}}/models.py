@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.utilities.parser.models import S3Model, S3RecordModel
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 # Must match the bucket notification filter in template.yaml (a test compares them).
 INCOMING_PREFIX = "incoming/"
@@ -27,14 +27,6 @@ Total = Annotated[Decimal, Field(ge=0, max_digits=20, decimal_places=2, allow_in
 InvoiceId = Annotated[str, Field(pattern=r"^INV-[0-9]{4,12}$")]
 SupplierId = Annotated[str, Field(pattern=r"^SUP-[0-9]{3,10}$")]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")]
-
-
-def describe(error: ValidationError, limit: int = 10) -> str:
-    """Where and what kind of problems, e.g. ``lines.0.quantity: int_type``; never the input."""
-    problems = sorted(
-        {f"{'.'.join(str(part) for part in item['loc']) or '<root>'}: {item['type']}" for item in error.errors()}
-    )
-    return "; ".join(problems[:limit])
 
 
 # ---------------------------------------------------------------------------- the event

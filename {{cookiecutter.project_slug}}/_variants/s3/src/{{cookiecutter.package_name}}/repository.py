@@ -1,14 +1,12 @@
-"""AWS access: reading documents from S3 and recording receipts in DynamoDB. boto3 is
-imported and the clients created on first use, not at cold start."""
+"""AWS access: reading documents from S3 and recording receipts in DynamoDB (tables.py). boto3
+is imported and the clients created on first use, not at cold start."""
 
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
 
 from .models import DocumentRef, IntakeReceipt
-
-Client = Any  # botocore clients are generated at run time and carry no static types
+from .tables import Client, Table
 
 
 class DocumentTooLargeError(ValueError):
@@ -24,13 +22,6 @@ def s3_client() -> Client:
     import boto3  # deferred: boto3 costs ~100 ms of cold start
 
     return boto3.client("s3")
-
-
-@cache
-def dynamodb_client() -> Client:
-    import boto3
-
-    return boto3.client("dynamodb")
 
 
 class DocumentReader:
@@ -63,41 +54,31 @@ class DocumentReader:
         return body
 
 
-class ReceiptRepository:
+class ReceiptRepository(Table):
     """Receipts keyed by supplier and invoice. The conditional write lets a new version of the
     same object update its receipt, but never lets another object take over an invoice."""
-
-    def __init__(self, table_name: str, client: Client | None = None) -> None:
-        self._table_name = table_name
-        self._client = client
-
-    @property
-    def client(self) -> Client:
-        return self._client or dynamodb_client()
 
     def put(self, receipt: IntakeReceipt) -> None:
         # Output validation at the last step: a receipt that breaks its model (a bug upstream,
         # or one built with model_construct) raises here and is never written.
         receipt = IntakeReceipt.model_validate(receipt)
-        try:
-            self.client.put_item(
-                TableName=self._table_name,
-                Item={
-                    "pk": {"S": f"{receipt.supplier_id}#{receipt.invoice_id}"},
-                    "invoice_id": {"S": receipt.invoice_id},
-                    "supplier_id": {"S": receipt.supplier_id},
-                    "currency": {"S": receipt.currency},
-                    "total": {"N": str(receipt.total)},
-                    "line_count": {"N": str(receipt.line_count)},
-                    "source": {"S": receipt.source},
-                    "version_id": {"S": receipt.version_id},
-                    "recorded_at": {"S": receipt.recorded_at.isoformat()},
-                },
-                ConditionExpression="attribute_not_exists(pk) OR #source = :source",
-                ExpressionAttributeNames={"#source": "source"},
-                ExpressionAttributeValues={":source": {"S": receipt.source}},
-            )
-        except self.client.exceptions.ConditionalCheckFailedException:
+        item = {
+            "pk": {"S": f"{receipt.supplier_id}#{receipt.invoice_id}"},
+            "invoice_id": {"S": receipt.invoice_id},
+            "supplier_id": {"S": receipt.supplier_id},
+            "currency": {"S": receipt.currency},
+            "total": {"N": str(receipt.total)},
+            "line_count": {"N": str(receipt.line_count)},
+            "source": {"S": receipt.source},
+            "version_id": {"S": receipt.version_id},
+            "recorded_at": {"S": receipt.recorded_at.isoformat()},
+        }
+        if not self.put_if(
+            item,
+            "attribute_not_exists(pk) OR #source = :source",
+            ExpressionAttributeNames={"#source": "source"},
+            ExpressionAttributeValues={":source": {"S": receipt.source}},
+        ):
             raise DuplicateInvoiceError(
                 f"invoice {receipt.invoice_id} of {receipt.supplier_id} was already recorded from another document"
-            ) from None
+            )

@@ -1,16 +1,12 @@
-"""Environment variables as a validated model: a misconfigured function fails at its first
-invocation with a clear message instead of a KeyError deep in the code. The environment
-holds names and limits only, never secrets."""
+"""The documents bucket, the documents and idempotency tables and the largest document read,
+from ``DOCUMENTS_BUCKET``, ``DOCUMENTS_TABLE``, ``IDEMPOTENCY_TABLE`` and ``MAX_DOCUMENT_BYTES``
+(environment.py: read once, validated)."""
 
 from __future__ import annotations
 
-import os
-from functools import cache
-from typing import Annotated
-
 from pydantic import BaseModel, Field
 
-TableName = Annotated[str, Field(min_length=3, max_length=255, pattern=r"^[A-Za-z0-9_.-]+$")]
+from .environment import TableName, from_environment
 
 
 class Settings(BaseModel):
@@ -20,13 +16,4 @@ class Settings(BaseModel):
     max_document_bytes: int = Field(ge=1, le=10 * 1024 * 1024)
 
 
-@cache
-def settings() -> Settings:
-    return Settings.model_validate(
-        {
-            "documents_bucket": os.environ.get("DOCUMENTS_BUCKET", ""),
-            "documents_table": os.environ.get("DOCUMENTS_TABLE", ""),
-            "idempotency_table": os.environ.get("IDEMPOTENCY_TABLE", ""),
-            "max_document_bytes": os.environ.get("MAX_DOCUMENT_BYTES", ""),
-        }
-    )
+settings = from_environment(Settings)

@@ -96,13 +96,3 @@ class SqsBatch(BaseModel):
     """The minimal shape of an SQS event; anything else is not a batch this function can answer."""
 
     Records: Annotated[list[RecordId], Field(min_length=1, max_length=10_000)]
-
-
-class ItemFailure(BaseModel):
-    itemIdentifier: Annotated[str, Field(min_length=1)]
-
-
-class BatchResponse(BaseModel):
-    """What the handler returns: the records Lambda must retry (ReportBatchItemFailures)."""
-
-    batchItemFailures: list[ItemFailure]
