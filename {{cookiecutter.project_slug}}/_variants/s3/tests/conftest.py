@@ -20,7 +20,7 @@ from tests.support.lambda_runtime import lambda_context as lambda_context
 
 DOCUMENTS = EVENTS / "documents"
 # The bucket the sample events name.
-BUCKET = "{{ cookiecutter.project_slug }}-documents-0a1b2c3d4e5f"
+BUCKET = "{{ cookiecutter.project_slug }}-0a1b2c3d"
 DOCUMENTS_TABLE = "documents-test"
 IDEMPOTENCY_TABLE = "idempotency-test"
 MAX_DOCUMENT_BYTES = 4096
