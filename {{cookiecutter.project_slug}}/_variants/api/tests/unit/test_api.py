@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 import pytest
 
-from {{ cookiecutter.package_name }} import api, logic, settings, signing
+from {{ cookiecutter.package_name }} import api, logic, repository, settings, signing
 from {{ cookiecutter.package_name }}.models import Item
 
 from tests.conftest import SIGNING_KEY
@@ -229,3 +229,14 @@ def test_a_failure_is_counted_and_logged_with_the_correlation_id(
     assert "LEAKED" not in log_output.getvalue()
     assert "LEAKED" not in json.dumps(body)
     assert metrics_in_order(capsys.readouterr().out, FAILURE_METRICS) == [metric]
+
+
+def test_an_existing_item_is_never_overwritten(table: Any) -> None:
+    # Ids are random: a second write of one is a bug, refused by the conditional put.
+    items = repository.ItemRepository("items-test")
+    item_id = "0" * 31 + "7"
+    first = Item(item_id=item_id, name="Widget", quantity=1, created_at=datetime.now(UTC), signature="a" * 64)
+    items.put(first)
+    with pytest.raises(repository.ItemExistsError, match=item_id):
+        items.put(first.model_copy(update={"name": "Gadget"}))
+    assert items.get(item_id) == first
