@@ -26,37 +26,20 @@ VARIANTS_DIR = "_variants"
 
 # The service package: the shared handler modules that only some event sources use live here.
 PACKAGE = f"src/{ANSWERS['package_name']}"
+# Shared modules of the common tree that only some event sources use, by what they serve.
+IDEMPOTENCY = ["tests/support/idempotency.py", f"{PACKAGE}/idempotency.py"]
+ASYNC_INVOCATIONS = ["tests/support/async_invocations.py", f"{PACKAGE}/async_invocation.py"]
+BATCHES = ["tests/support/batches.py", f"{PACKAGE}/batch.py"]
 
 # answer -> value -> paths that only this value keeps. Paths owned by values that were
 # not chosen are deleted.
 OWNED_PATHS: dict[str, dict[str, list[str]]] = {
-    # Shared modules of the common tree that only some event sources use.
     "event_source": {
         "api": [],
-        "s3": [
-            "tests/support/idempotency.py",
-            "tests/support/async_invocations.py",
-            f"{PACKAGE}/idempotency.py",
-            f"{PACKAGE}/async_invocation.py",
-        ],
-        "eventbridge": [
-            "tests/support/idempotency.py",
-            "tests/support/async_invocations.py",
-            f"{PACKAGE}/idempotency.py",
-            f"{PACKAGE}/async_invocation.py",
-        ],
-        "sqs": [
-            "tests/support/idempotency.py",
-            "tests/support/batches.py",
-            f"{PACKAGE}/idempotency.py",
-            f"{PACKAGE}/batch.py",
-        ],
-        "dynamodb": [
-            "tests/support/idempotency.py",
-            "tests/support/batches.py",
-            f"{PACKAGE}/idempotency.py",
-            f"{PACKAGE}/batch.py",
-        ],
+        "s3": IDEMPOTENCY + ASYNC_INVOCATIONS,
+        "eventbridge": IDEMPOTENCY + ASYNC_INVOCATIONS,
+        "sqs": IDEMPOTENCY + BATCHES,
+        "dynamodb": IDEMPOTENCY + BATCHES,
     },
     "ci": {
         "github": [".github/workflows", "pipeline"],

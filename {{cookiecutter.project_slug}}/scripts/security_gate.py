@@ -200,11 +200,9 @@ def api_policy_findings(template: Template) -> list[str]:
     for name, properties in resources(template, "AWS::ApiGateway::RestApi"):
         policy = properties.get("Body", {}).get("x-amazon-apigateway-policy") or properties.get("Policy") or {}
         private = "PRIVATE" in properties.get("EndpointConfiguration", {}).get("Types", [])
+        sigv4 = is_sigv4(properties)
         for statement in as_list(policy.get("Statement", [])):
-            findings += [
-                f"{name}: {finding}"
-                for finding in api_policy_statement_findings(statement, private, is_sigv4(properties))
-            ]
+            findings += [f"{name}: {finding}" for finding in api_policy_statement_findings(statement, private, sigv4)]
     return findings
 
 
