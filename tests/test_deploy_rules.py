@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from bake_covering_set import LONGEST_NAMES
-from support import enabled_values, load_yaml, render_stack, stack_environment
+from support import enabled_values, load_yaml, physical_name, render_stack, stack_environment
 
 API_CASES = [
     {"event_source": "api", "api_auth": auth, "api_endpoint": endpoint}
@@ -77,7 +77,6 @@ NAME_LIMITS: dict[tuple[str, str], tuple[int | None, str]] = {
     ("AWS::SNS::Topic", "DisplayName"): (100, r".+"),
     ("AWS::Serverless::Api", "Name"): (None, r".+"),  # API Gateway documents no length limit for a REST API name
 }
-SAMPLE_STACK_UUID = "0a1b2c3d-4e5f-4a7b-8c9d-0e1f2a3b4c5d"
 
 
 def environment_stack_names(overrides: dict[str, str]) -> list[str]:
@@ -85,29 +84,6 @@ def environment_stack_names(overrides: dict[str, str]) -> list[str]:
     env, context = stack_environment(**overrides)
     rendered = env.get_template("samconfig.toml").render(**context)
     return sorted({section["deploy"]["parameters"]["stack_name"] for section in tomllib.loads(rendered).values() if isinstance(section, dict) and "deploy" in section})
-
-
-def evaluate(node: Any, stack: str) -> Any:
-    """The value CloudFormation gives a name: intrinsics over the stack name and id only."""
-    if isinstance(node, str | int):
-        return node
-    if isinstance(node, list):
-        return [evaluate(item, stack) for item in node]
-    ((function, argument),) = node.items()
-    if function == "Ref":
-        pseudo = {"AWS::StackName": stack, "AWS::StackId": f"arn:aws:cloudformation:eu-west-1:123456789012:stack/{stack}/{SAMPLE_STACK_UUID}"}
-        return pseudo[argument]
-    if function == "Fn::Sub":
-        text = argument.replace("${AWS::StackName}", stack)
-        assert "${" not in text, f"a name refers to something other than the stack name: {argument}"
-        return text
-    if function == "Fn::Join":
-        return argument[0].join(evaluate(argument[1], stack))
-    if function == "Fn::Split":
-        return evaluate(argument[1], stack).split(argument[0])
-    if function == "Fn::Select":
-        return evaluate(argument[1], stack)[int(argument[0])]
-    raise AssertionError(f"cannot evaluate {function} in a name")
 
 
 def named_properties(resource: dict[str, Any]) -> Iterator[tuple[str, Any]]:
@@ -145,7 +121,7 @@ def test_every_physical_name_fits_its_limit_in_every_environment(case: dict[str,
             assert limit, f"{logical_id}.{prop} ({resource['Type']}) is named from the stack: add its documented limit to NAME_LIMITS"
             most, pattern = limit
             for stack in stacks:
-                name = evaluate(value, stack)
+                name = physical_name(value, stack)
                 checked += 1
                 if (most is not None and len(name) > most) or not re.fullmatch(pattern, name):
                     problems.append(f"{logical_id}.{prop} = {name!r} ({len(name)} characters; at most {most}, {pattern})")

@@ -10,6 +10,7 @@ encode the hardening rules (no keys, OIDC only in deploy jobs, pinned actions, l
 from __future__ import annotations
 
 import ast
+import fnmatch
 import itertools
 import json
 import re
@@ -24,6 +25,7 @@ import pytest
 import yaml
 from cookiecutter.exceptions import FailedHookException
 from cookiecutter.main import cookiecutter
+from support import physical_name
 
 ROOT = Path(__file__).resolve().parent.parent
 SLUG = "inventory-service"
@@ -538,6 +540,14 @@ def test_execution_role_may_set_every_bucket_property_the_stack_sets(bakery: Any
     granted = {action for statement in policy_statements(role) for action in as_list(statement["Action"])}
     needed = set().union(*(BUCKET_PROPERTY_ACTIONS[name] for name in properties)) | {"s3:DeleteBucket"}
     assert needed - granted == set(), f"the execution role cannot {sorted(needed - granted)}"
+    # ...and on the bucket's own name, in every environment the bootstrap serves.
+    [create] = [s for s in policy_statements(role) if "s3:CreateBucket" in as_list(s["Action"])]
+    for environment in ENVIRONMENTS:
+        scope = create["Resource"]["Fn::Sub"].replace("${AWS::Partition}", "aws").replace("${EnvironmentName}", environment)
+        for bucket in buckets:
+            if "BucketName" in bucket["Properties"]:
+                name = physical_name(bucket["Properties"]["BucketName"], f"{SLUG}-{environment}")
+                assert fnmatch.fnmatchcase(f"arn:aws:s3:::{name}", scope), f"{name} is outside {scope}"
 
 
 @pytest.mark.parametrize("answers", BOOTSTRAPPED, ids=combination_id)
