@@ -10,7 +10,6 @@ encode the hardening rules (no keys, OIDC only in deploy jobs, pinned actions, l
 from __future__ import annotations
 
 import ast
-import fnmatch
 import itertools
 import json
 import re
@@ -25,7 +24,6 @@ import pytest
 import yaml
 from cookiecutter.exceptions import FailedHookException
 from cookiecutter.main import cookiecutter
-from support import physical_name
 
 ROOT = Path(__file__).resolve().parent.parent
 SLUG = "inventory-service"
@@ -513,41 +511,8 @@ def test_execution_role_covers_what_the_stack_creates_and_no_more(bakery: Any, c
     assert unscoped <= star_resource_actions(), "Resource '*' only where AWS offers no resource-level permission"
 
 
-# What CloudFormation calls for each property of an AWS::S3::Bucket this stack sets (the
-# resource's create handler, S3 API reference). A property missing here fails the test.
-BUCKET_PROPERTY_ACTIONS = {
-    "BucketName": {"s3:CreateBucket"},
-    "BucketEncryption": {"s3:PutEncryptionConfiguration", "s3:GetEncryptionConfiguration"},
-    "VersioningConfiguration": {"s3:PutBucketVersioning"},
-    "PublicAccessBlockConfiguration": {"s3:PutBucketPublicAccessBlock"},
-    "OwnershipControls": {"s3:PutBucketOwnershipControls"},
-    "LoggingConfiguration": {"s3:PutBucketLogging", "s3:GetBucketLogging"},
-    "LifecycleConfiguration": {"s3:PutLifecycleConfiguration", "s3:GetLifecycleConfiguration"},
-    "NotificationConfiguration": {"s3:PutBucketNotification", "s3:GetBucketNotification"},
-}
-
-
-@pytest.mark.parametrize("ci", ["github", "gitlab"])
-def test_execution_role_may_set_every_bucket_property_the_stack_sets(bakery: Any, ci: str) -> None:
-    # Comparing service prefixes cannot see a missing action: s3:PutBucketLogging was missing
-    # while "s3" was granted, and the first deploy of an s3 bake failed on LoggingConfiguration.
-    project = bakery({"ci": ci, **OPTION_CASES["s3"]})
-    buckets = [r for r in load_cloudformation(project / "template.yaml")["Resources"].values() if r["Type"] == "AWS::S3::Bucket"]
-    assert buckets
-    properties = {name for bucket in buckets for name in bucket["Properties"]}
-    assert properties <= BUCKET_PROPERTY_ACTIONS.keys(), f"add what CloudFormation calls for {properties - BUCKET_PROPERTY_ACTIONS.keys()}"
-    role = bootstrap(project)["Resources"]["CloudFormationExecutionRole"]
-    granted = {action for statement in policy_statements(role) for action in as_list(statement["Action"])}
-    needed = set().union(*(BUCKET_PROPERTY_ACTIONS[name] for name in properties)) | {"s3:DeleteBucket"}
-    assert needed - granted == set(), f"the execution role cannot {sorted(needed - granted)}"
-    # ...and on the bucket's own name, in every environment the bootstrap serves.
-    [create] = [s for s in policy_statements(role) if "s3:CreateBucket" in as_list(s["Action"])]
-    for environment in ENVIRONMENTS:
-        scope = create["Resource"]["Fn::Sub"].replace("${AWS::Partition}", "aws").replace("${EnvironmentName}", environment)
-        for bucket in buckets:
-            if "BucketName" in bucket["Properties"]:
-                name = physical_name(bucket["Properties"]["BucketName"], f"{SLUG}-{environment}")
-                assert fnmatch.fnmatchcase(f"arn:aws:s3:::{name}", scope), f"{name} is outside {scope}"
+# What CloudFormation calls for each property the stack sets, action by action and on which
+# ARN, is tests/test_cloudformation_role.py (it replaced the bucket-only check that was here).
 
 
 @pytest.mark.parametrize("answers", BOOTSTRAPPED, ids=combination_id)
