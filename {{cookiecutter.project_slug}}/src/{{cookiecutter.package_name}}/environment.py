@@ -2,9 +2,9 @@
 invocation with a clear message instead of a KeyError deep in the code.
 
 Each field is read from the variable of its name in capitals (``orders_table`` from
-``ORDERS_TABLE``), once per execution environment. A variable that is missing reads as
-empty, so it fails validation under the field's name. The environment holds names and
-limits only, never secrets.
+``ORDERS_TABLE``), once per execution environment. A missing variable gives the field its
+default; without a default it reads as empty, so it fails validation under the field's name.
+The environment holds names and limits only, never secrets.
 """
 
 from __future__ import annotations
@@ -30,6 +30,13 @@ def from_environment(model: type[Settings]) -> _lru_cache_wrapper[Settings]:
 
     @cache
     def settings() -> Settings:
-        return model.model_validate({name: os.environ.get(name.upper(), "") for name in model.model_fields})
+        fields = model.model_fields.items()
+        return model.model_validate(
+            {
+                name: os.environ.get(name.upper(), "")
+                for name, field in fields
+                if field.is_required() or name.upper() in os.environ
+            }
+        )
 
     return settings

@@ -28,7 +28,8 @@ def log_output() -> Iterator[io.StringIO]:
 
 
 def log_records(output: io.StringIO) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in output.getvalue().splitlines()]
+    # One record a line, split on newlines only: a record may hold U+0085 or U+2028 (splitlines).
+    return [json.loads(line) for line in output.getvalue().split("\n") if line]
 
 
 def logged(output: io.StringIO, level: str) -> list[dict[str, Any]]:

@@ -1,9 +1,14 @@
 """API Gateway REST handler: routing, validation and error shaping; the rules live in ``logic``.
 
+Whatever a client sends answers a JSON 4xx unless it is valid: another media type 415, a body
+too large 413, one that is not JSON or nests too deep 400 (request_body.py), one that breaks
+the model 422, an unknown route 404, a method the route does not serve 405. A 500 is a bug.
+
 No ``from __future__ import annotations`` here: Powertools reads the route signatures at
 run time to tell body models from path and query parameters.
 """
 
+from collections.abc import Callable
 from functools import cache
 from http import HTTPStatus
 from typing import Annotated, Any
@@ -17,7 +22,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from . import logic, signing, tracing
+from . import logic, request_body, signing, tracing
 from .models import ITEM_ID_PATTERN, CreateItemRequest, ErrorDetail, ErrorResponse, Item
 from .repository import ItemRepository
 from .settings import settings
@@ -28,6 +33,8 @@ metrics = Metrics()
 app = APIGatewayRestResolver(
     enable_validation=True, response_validation_error_http_code=HTTPStatus.INTERNAL_SERVER_ERROR
 )
+# Every method API Gateway can deliver to a proxy integration.
+METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 
 
 @cache
@@ -35,16 +42,31 @@ def store() -> ItemRepository:
     return ItemRepository(settings().table_name)
 
 
-@app.post("/items")
+def route(method: str, path: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``app.route`` for ``method``; every other method on ``path`` answers 405 with ``Allow``."""
+
+    def method_not_allowed(**_path_parameters: str) -> Response[str]:
+        return error_response(HTTPStatus.METHOD_NOT_ALLOWED, "Method not allowed", headers={"Allow": method})
+
+    others = [other for other in METHODS if other != method]
+    app.route(path, others, include_in_schema=False, enable_validation=False)(method_not_allowed)
+    return app.route(path, method)
+
+
+@route("POST", "/items")
 @tracing.capture_method
-def create_item(body: CreateItemRequest) -> tuple[Item, int]:
-    item = logic.create_item(body, store(), sign=signing.signature_for)
+def create_item() -> tuple[Item, int]:
+    limits = settings()
+    request = request_body.parsed(
+        app.current_event, CreateItemRequest, max_bytes=limits.max_body_bytes, max_depth=limits.max_body_depth
+    )
+    item = logic.create_item(request, store(), sign=signing.signature_for)
     metrics.add_metric(name="ItemCreated", unit=MetricUnit.Count, value=1)
     logger.info("Item created", item_id=item.item_id)
     return item, HTTPStatus.CREATED
 
 
-@app.get("/items/<item_id>")
+@route("GET", "/items/<item_id>")
 @tracing.capture_method
 def get_item(item_id: Annotated[str, Path(pattern=ITEM_ID_PATTERN)]) -> Item:
     item = logic.get_item(item_id, store())
@@ -53,11 +75,26 @@ def get_item(item_id: Annotated[str, Path(pattern=ITEM_ID_PATTERN)]) -> Item:
     return item
 
 
-def error_response(status: HTTPStatus, message: str, errors: list[ErrorDetail] | None = None) -> Response[str]:
+def error_response(
+    status: HTTPStatus,
+    message: str,
+    errors: list[ErrorDetail] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[str]:
     body = ErrorResponse(message=message, request_id=app.lambda_context.aws_request_id, errors=errors or [])
     return Response(
-        status_code=status, content_type=content_types.APPLICATION_JSON, body=body.model_dump_json(exclude_none=True)
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=body.model_dump_json(exclude_none=True),
+        headers=headers,
     )
+
+
+def rejected(status: HTTPStatus, message: str, details: list[ErrorDetail] | None = None) -> Response[str]:
+    """A request refused for what the client sent: counted, logged at INFO, never a traceback."""
+    metrics.add_metric(name="ValidationFailed", unit=MetricUnit.Count, value=1)
+    logger.info("Request rejected", status=int(status), reason=message, errors=[d.model_dump() for d in details or []])
+    return error_response(status, message, details)
 
 
 @app.exception_handler(RequestValidationError)
@@ -66,11 +103,12 @@ def reject_invalid_request(error: RequestValidationError) -> Response[str]:
         ErrorDetail(location=".".join(str(part) for part in item.get("loc", ())), message=str(item.get("msg", "")))
         for item in error.errors()
     ]
-    metrics.add_metric(name="ValidationFailed", unit=MetricUnit.Count, value=1)
-    logger.info("Request rejected", errors=[detail.model_dump() for detail in details])
-    if any(item.get("type") == "json_invalid" for item in error.errors()):
-        return error_response(HTTPStatus.BAD_REQUEST, "Request body is not valid JSON")
-    return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, "Request does not match the schema", details)
+    return rejected(HTTPStatus.UNPROCESSABLE_ENTITY, "Request does not match the schema", details)
+
+
+@app.exception_handler(request_body.BodyRejectedError)
+def reject_body(error: request_body.BodyRejectedError) -> Response[str]:
+    return rejected(error.status, error.message)
 
 
 @app.exception_handler(NotFoundError)
