@@ -97,8 +97,11 @@ def physical_name(node: Any, stack: str) -> Any:
         stack_id = f"arn:aws:cloudformation:eu-west-1:123456789012:stack/{stack}/{SAMPLE_STACK_UUID}"
         return {"AWS::StackName": stack, "AWS::StackId": stack_id}[argument]
     if function == "Fn::Sub":
-        text = argument.replace("${AWS::StackName}", stack)
-        assert "${" not in text, f"a name refers to something other than the stack name: {argument}"
+        text, variables = (argument, {}) if isinstance(argument, str) else argument
+        values = {"AWS::StackName": stack} | {name: physical_name(value, stack) for name, value in variables.items()}
+        for name, value in values.items():
+            text = text.replace(f"${{{name}}}", value)
+        assert "${" not in text, f"a name refers to something other than the stack: {argument}"
         return text
     if function == "Fn::Join":
         return argument[0].join(physical_name(argument[1], stack))

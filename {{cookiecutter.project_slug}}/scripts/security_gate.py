@@ -124,13 +124,13 @@ def permission_findings(template: Template) -> list[str]:
 # ---------------------------------------------------------------------------- functions
 def function_findings(template: Template) -> list[str]:
     findings = []
-    log_groups = [props for _, props in resources(template, "AWS::Logs::LogGroup") if "RetentionInDays" in props]
+    log_groups = {group for group, props in resources(template, "AWS::Logs::LogGroup") if "RetentionInDays" in props}
     aliases = [props for _, props in resources(template, "AWS::Lambda::Alias")]
     for name, properties in resources(template, "AWS::Lambda::Function"):
         if properties.get("TracingConfig", {}).get("Mode") != "Active":
             findings.append(f"{name}: function without active X-Ray tracing")
-        if not any(refers_to(group.get("LogGroupName"), name) for group in log_groups):
-            findings.append(f"{name}: function without its own log group with retention")
+        if properties.get("LoggingConfig", {}).get("LogGroup") not in [{"Ref": group} for group in log_groups]:
+            findings.append(f"{name}: function without its own log group with retention (LoggingConfig.LogGroup)")
         if not any(refers_to(alias.get("FunctionName"), name) for alias in aliases):
             findings.append(f"{name}: function without an alias (AutoPublishAlias)")
     return findings
@@ -147,6 +147,52 @@ def signed_layer_findings(template: Template) -> list[str]:
         for layer in as_list(properties.get("Layers", [])):
             if not any(refers_to(layer, own) for own in own_layers):
                 findings.append(f"{name}: layer {json.dumps(layer)} under code signing is not signed by this stack")
+    return findings
+
+
+# ---------------------------------------------------------------------------- names
+# The property that names a resource, per type whose names are unique in an account and region.
+NAME_PROPERTIES = {
+    "AWS::Logs::LogGroup": "LogGroupName",
+    "AWS::SQS::Queue": "QueueName",
+    "AWS::S3::Bucket": "BucketName",
+    "AWS::SNS::Topic": "TopicName",
+    "AWS::DynamoDB::Table": "TableName",
+    "AWS::Events::EventBus": "Name",
+    "AWS::KMS::Alias": "AliasName",
+    "AWS::SecretsManager::Secret": "Name",  # pragma: allowlist secret - a resource type, not a secret
+    "AWS::IAM::Role": "RoleName",
+    "AWS::Lambda::Function": "FunctionName",
+}
+
+
+def names_a_stack_instance(value: Any, template: Template) -> bool:
+    """Whether a name changes when the stack is created again: it holds the stack id, or the
+    id of a resource of the stack (an API's id, say)."""
+    if isinstance(value, dict):
+        if value.get("Ref") == "AWS::StackId" or value.get("Ref") in template.get("Resources", {}):
+            return True
+        if isinstance(value.get("Fn::Sub"), str):
+            return any(f"${{{name}" in value["Fn::Sub"] for name in template.get("Resources", {}))
+        return any(names_a_stack_instance(item, template) for item in value.values())
+    if isinstance(value, list):
+        return any(names_a_stack_instance(item, template) for item in value)
+    return False
+
+
+def retained_name_findings(template: Template) -> list[str]:
+    """A retained resource outlives `sam delete` (and, with Retain, a failed first create):
+    with a fixed name, the next create of the same stack fails with "already exists"."""
+    findings = []
+    for name, resource in template.get("Resources", {}).items():
+        property_name = NAME_PROPERTIES.get(resource.get("Type", ""))
+        physical = resource.get("Properties", {}).get(property_name) if property_name else None
+        retained = resource.get("DeletionPolicy") in ("Retain", "RetainExceptOnCreate")
+        if retained and physical is not None and not names_a_stack_instance(physical, template):
+            findings.append(
+                f"{name}: retained with a fixed name; the stack's next create collides with it"
+                " (end the name with part of AWS::StackId)"
+            )
     return findings
 
 
@@ -327,6 +373,7 @@ TRANSFORMED_CHECKS: list[Callable[[Template], list[str]]] = [
     permission_findings,
     function_findings,
     signed_layer_findings,
+    retained_name_findings,
     api_method_findings,
     api_policy_findings,
     messaging_findings,

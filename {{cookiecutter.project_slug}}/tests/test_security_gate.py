@@ -30,11 +30,11 @@ def allow(action: Any, resource: Any) -> dict[str, Any]:
 
 def complete_function() -> dict[str, Any]:
     return with_resources(
-        Fn={"Type": "AWS::Lambda::Function", "Properties": {"TracingConfig": {"Mode": "Active"}}},
-        FnLogGroup={
-            "Type": "AWS::Logs::LogGroup",
-            "Properties": {"LogGroupName": {"Fn::Sub": "/aws/lambda/${Fn}"}, "RetentionInDays": 365},
+        Fn={
+            "Type": "AWS::Lambda::Function",
+            "Properties": {"TracingConfig": {"Mode": "Active"}, "LoggingConfig": {"LogGroup": {"Ref": "FnLogGroup"}}},
         },
+        FnLogGroup={"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": 365}},
         FnAlias={"Type": "AWS::Lambda::Alias", "Properties": {"FunctionName": {"Ref": "Fn"}}},
     )
 
@@ -74,8 +74,36 @@ def test_a_function_without_log_group_or_alias_fails(missing: str) -> None:
 
 def test_a_function_without_tracing_fails() -> None:
     template = complete_function()
-    template["Resources"]["Fn"]["Properties"] = {}
+    del template["Resources"]["Fn"]["Properties"]["TracingConfig"]
     assert gate.function_findings(template) == ["Fn: function without active X-Ray tracing"]
+
+
+def test_a_function_logging_to_a_group_without_retention_fails() -> None:
+    template = complete_function()
+    del template["Resources"]["FnLogGroup"]["Properties"]["RetentionInDays"]
+    assert gate.function_findings(template) == [
+        "Fn: function without its own log group with retention (LoggingConfig.LogGroup)"
+    ]
+
+
+INSTANCE = {"Fn::Select": [0, {"Fn::Split": ["-", {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}]}]}
+
+
+@pytest.mark.parametrize("policy", ["Retain", "RetainExceptOnCreate"])
+def test_a_retained_resource_with_a_fixed_name_fails(policy: str) -> None:
+    # sam delete leaves it behind, and the next create of the same stack fails: "already exists".
+    def queue(name: Any, deletion_policy: str = policy) -> dict[str, Any]:
+        resource = {"Type": "AWS::SQS::Queue", "DeletionPolicy": deletion_policy, "Properties": {"QueueName": name}}
+        return with_resources(Api={"Type": "AWS::ApiGateway::RestApi", "Properties": {}}, Queue=resource)
+
+    assert gate.retained_name_findings(queue({"Fn::Sub": "${AWS::StackName}-dlq"}))
+    assert gate.retained_name_findings(queue("orders-dlq"))
+    assert not gate.retained_name_findings(queue({"Fn::Sub": ["${AWS::StackName}-dlq-${I}", {"I": INSTANCE}]}))
+    assert not gate.retained_name_findings(queue({"Fn::Sub": "API-Gateway-Execution-Logs_${Api}/live"}))
+    assert not gate.retained_name_findings(queue({"Fn::Sub": "${AWS::StackName}-dlq"}, deletion_policy="Delete"))
+    generated = queue(None)
+    del generated["Resources"]["Queue"]["Properties"]["QueueName"]
+    assert not gate.retained_name_findings(generated)
 
 
 def test_api_methods_need_an_authorizer_and_an_api_key() -> None:

@@ -8,8 +8,10 @@ is safe to log and to keep in the queue.
 Each failure is counted and logged once. Bad input is counted under the function's own
 rejection metric. A duplicate that another invocation is processing right now is not a
 failure: the raise makes Lambda retry, and the retry finds the stored result or takes over
-the expired lock. Anything else is a ``ProcessingFailed``, the alarm that rolls a deployment
-back.
+the expired lock; it is counted under the in-progress metric. Anything else is a
+``ProcessingFailed``. Every raise counts in Lambda's ``Errors`` too: the alarm that rolls a
+deployment back counts only the errors that neither of the first two metrics explains
+(template.yaml), so bad input never rolls back a healthy release.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ class FailureReport:
     rejections: tuple[type[Exception], ...]  # bad input, besides an idempotency payload conflict
     rejected_metric: str
     rejected: str  # the log line of bad input
+    in_progress_metric: str
     in_progress: str  # the log line of a duplicate held by another invocation
 
     def __call__(self, error: Exception) -> None:
@@ -52,6 +55,7 @@ class FailureReport:
             self.metrics.add_metric(name=self.rejected_metric, unit=MetricUnit.Count, value=1)
             self.logger.warning(self.rejected, reason=type(error).__name__, detail=str(error))
         elif idempotency.is_in_progress(error):
+            self.metrics.add_metric(name=self.in_progress_metric, unit=MetricUnit.Count, value=1)
             self.logger.warning(self.in_progress, reason=type(error).__name__)
         else:
             self.metrics.add_metric(name="ProcessingFailed", unit=MetricUnit.Count, value=1)

@@ -24,7 +24,7 @@ from tests.support.idempotency import (
     time_out,
 )
 from tests.support.lambda_runtime import FakeLambdaContext
-from tests.support.observability import logged
+from tests.support.observability import logged, metrics_in_order
 from tests.support.stack import properties
 
 
@@ -62,6 +62,7 @@ class ExactlyOnceWhenDeliveredTwice:
 
     hold_point: tuple[Any, str]  # where an invocation is held or times out: owner and attribute
     recorded: str  # the id of the item the sample event's side effect writes
+    in_progress_metric: str  # counted when another invocation holds the event
 
     def the_event(self, aws: Any) -> dict[str, Any]:
         raise NotImplementedError
@@ -85,7 +86,12 @@ class ExactlyOnceWhenDeliveredTwice:
 
     @pytest.mark.usefixtures("atomic_put_item")
     def test_a_duplicate_delivered_concurrently_is_recorded_once(
-        self, aws: Any, puts: list[str], log_output: io.StringIO, monkeypatch: pytest.MonkeyPatch
+        self,
+        aws: Any,
+        puts: list[str],
+        log_output: io.StringIO,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
     ) -> None:
         event = self.the_event(aws)
         one_finished = threading.Event()
@@ -108,6 +114,9 @@ class ExactlyOnceWhenDeliveredTwice:
         warnings = logged(log_output, "WARNING")
         assert [warning["correlation_id"] for warning in warnings] == [self.correlation_id(event)] * len(refused)
         assert logged(log_output, "ERROR") == []  # a duplicate is not a processing failure: no alarm
+        # Counted, so the rollback alarm does not take the loser's error for a bad release.
+        counted = metrics_in_order(capsys.readouterr().out, (self.in_progress_metric, "ProcessingFailed"))
+        assert counted == [self.in_progress_metric] * len(refused)
 
     def test_a_timed_out_invocation_locks_the_event_only_for_the_time_it_had(
         self, aws: Any, puts: list[str], monkeypatch: pytest.MonkeyPatch

@@ -37,24 +37,28 @@ def function_environment() -> dict[str, Any]:
     return found
 
 
+def single_metric_alarms() -> list[dict[str, Any]]:
+    """The properties of the alarms on one metric (not on a metric math expression)."""
+    return [
+        alarm["Properties"]
+        for alarm in resources().values()
+        if alarm["Type"] == "AWS::CloudWatch::Alarm" and "MetricName" in alarm["Properties"]
+    ]
+
+
 def metric_alarms() -> dict[str, dict[str, Any]]:
     """The alarms on the handler's own metrics (Powertools' namespace), by metric name."""
     namespace = function_environment()["POWERTOOLS_METRICS_NAMESPACE"]
-    return {
-        alarm["Properties"]["MetricName"]: alarm["Properties"]
-        for alarm in resources().values()
-        if alarm["Type"] == "AWS::CloudWatch::Alarm" and alarm["Properties"]["Namespace"] == namespace
-    }
+    return {alarm["MetricName"]: alarm for alarm in single_metric_alarms() if alarm["Namespace"] == namespace}
 
 
 def alarmed_metrics() -> set[Metric]:
     """The metrics watched by an alarm that notifies the alarm topic (a dimension given by an
     intrinsic function, such as a queue or function name, is kept as its text: no emitted
     metric matches it)."""
-    alarms = [r["Properties"] for r in resources().values() if r["Type"] == "AWS::CloudWatch::Alarm"]
     return {
         (alarm["Namespace"], alarm["MetricName"], tuple((d["Name"], str(d["Value"])) for d in alarm["Dimensions"]))
-        for alarm in alarms
+        for alarm in single_metric_alarms()
         if alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
     }
 
@@ -78,6 +82,25 @@ def assert_alarmed(metric: str, threshold: int = 1) -> None:
         "GreaterThanOrEqualToThreshold",
     )
     assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
+def errors_explained_by(alarm: str) -> tuple[str, set[str]]:
+    """What the metric math alarm ``alarm`` watches: Lambda's Errors of one function (its name)
+    less which of the handler's own metrics (Powertools' namespace and service dimension)."""
+    stats = {query["Id"]: query["MetricStat"] for query in properties(alarm)["Metrics"] if "MetricStat" in query}
+    [returned] = [query for query in properties(alarm)["Metrics"] if query.get("ReturnData", True)]
+    errors = stats.pop("errors")["Metric"]
+    assert (errors["Namespace"], errors["MetricName"]) == ("AWS/Lambda", "Errors")
+    service = function_environment()["POWERTOOLS_SERVICE_NAME"]
+    assert returned["Expression"] == "errors" + "".join(f" - FILL({query}, 0)" for query in stats)
+    for stat in stats.values():
+        assert (stat["Metric"]["Namespace"], stat["Metric"]["Dimensions"]) == (
+            function_environment()["POWERTOOLS_METRICS_NAMESPACE"],
+            [{"Name": "service", "Value": service}],
+        )
+    assert all(stat["Stat"] == "Sum" for stat in stats.values())
+    [function] = errors["Dimensions"]
+    return function["Value"]["Fn::Sub"], {stat["Metric"]["MetricName"] for stat in stats.values()}
 
 
 def rollback_alarms(function: str) -> set[str]:

@@ -55,6 +55,7 @@ report_failure = async_invocation.FailureReport(
     rejections=(InvalidEventError, OrderConflictError),  # bad input, not a bug: counted as rejected events
     rejected_metric="OrderRejected",
     rejected="Order event rejected",
+    in_progress_metric="OrderInProgressElsewhere",
     in_progress="Order already being recorded; Lambda retries it",
 )
 

@@ -235,6 +235,7 @@ def test_missing_configuration_fails_closed(
 class TestAnOrderIsRecordedOnceWhenDeliveredTwice(ExactlyOnceWhenDeliveredTwice):
     hold_point = (logic, "record_order")
     recorded = ORDER_ID
+    in_progress_metric = "OrderInProgressElsewhere"
 
     def the_event(self, aws: Aws) -> dict[str, Any]:
         return load_event("order_placed.json")

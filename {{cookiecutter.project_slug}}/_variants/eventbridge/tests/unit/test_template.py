@@ -15,7 +15,7 @@ from {{ cookiecutter.package_name }}.models import (
 )
 
 from tests.support.async_invocations import assert_failed_invocations_go_to
-from tests.support.stack import assert_alarmed, properties, rollback_alarms
+from tests.support.stack import assert_alarmed, errors_explained_by, properties, rollback_alarms
 
 RULE = "OrderFunctionOrderPlaced"  # the rule SAM generates from OrderFunction's OrderPlaced event
 
@@ -82,3 +82,13 @@ def test_only_processing_failures_roll_a_deployment_back() -> None:
     alarms = rollback_alarms("OrderFunction")
     assert "OrderProcessingFailedAlarm" in alarms
     assert "OrderRejectedAlarm" not in alarms
+
+
+def test_rejected_input_never_rolls_a_healthy_release_back() -> None:
+    # A rejected event raises (so Lambda retries it and it reaches the failure queue), and every
+    # raise counts in Lambda's Errors: the rollback alarm counts only the errors that neither
+    # a rejection nor a duplicate in progress explains, each counted once per raise.
+    assert "OrderFunctionErrorsAlarm" in rollback_alarms("OrderFunction")
+    function, explained = errors_explained_by("OrderFunctionErrorsAlarm")
+    assert function == properties("OrderFunction")["FunctionName"]["Fn::Sub"]
+    assert explained == {"OrderRejected", "OrderInProgressElsewhere"}

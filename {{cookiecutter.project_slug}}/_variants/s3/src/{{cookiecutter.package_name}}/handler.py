@@ -56,6 +56,7 @@ report_failure = async_invocation.FailureReport(
     rejections=(InvalidEventError, logic.InvalidDocumentError, DocumentTooLargeError, DuplicateInvoiceError),
     rejected_metric="DocumentRejected",
     rejected="Document rejected",
+    in_progress_metric="DocumentInProgressElsewhere",
     in_progress="Document already being recorded; Lambda retries it",
 )
 

@@ -282,6 +282,7 @@ def request_id(event: dict[str, Any]) -> str:
 class TestADocumentIsRecordedOnceWhenDeliveredTwice(ExactlyOnceWhenDeliveredTwice):
     hold_point = (repository.DocumentReader, "read")
     recorded = "INV-20260001"
+    in_progress_metric = "DocumentInProgressElsewhere"
 
     def the_event(self, aws: Aws) -> dict[str, Any]:
         return aws.upload(INVOICE_KEY, load_document("invoice.json"))

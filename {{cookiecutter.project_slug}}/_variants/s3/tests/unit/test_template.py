@@ -8,7 +8,7 @@ import pytest
 from {{ cookiecutter.package_name }}.models import DOCUMENT_SUFFIX, INCOMING_PREFIX
 
 from tests.support.async_invocations import assert_failed_invocations_go_to
-from tests.support.stack import assert_alarmed, properties, resources, rollback_alarms
+from tests.support.stack import assert_alarmed, errors_explained_by, properties, resources, rollback_alarms
 
 
 def test_failed_invocations_go_to_the_failure_queue_after_bounded_retries() -> None:
@@ -40,10 +40,8 @@ def test_only_this_bucket_in_this_account_may_invoke() -> None:
     assert permission["SourceAccount"] == {"Ref": "AWS::AccountId"}
     assert permission["FunctionName"] == {"Ref": "IntakeFunctionAliaslive"}
     # The SourceArn spells the same name as the bucket (no reference: that would be circular).
-    stack_name, unique_suffix = bucket_name["Fn::Join"][1]
-    assert permission["SourceArn"] == {
-        "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::", stack_name, "-", unique_suffix]]
-    }
+    name, instance = bucket_name["Fn::Sub"]
+    assert permission["SourceArn"] == {"Fn::Sub": ["arn:${AWS::Partition}:s3:::" + name, instance]}
     assert properties("IntakeFunction")["Environment"]["Variables"]["DOCUMENTS_BUCKET"] == bucket_name
     assert resources()["DocumentsBucket"]["DependsOn"] == "IntakeFunctionInvokePermission"
 
@@ -63,8 +61,8 @@ def test_the_function_reads_only_incoming_documents() -> None:
     [policy] = [p for p in properties("IntakeFunctionRole")["Policies"] if p["PolicyName"] == "incoming-documents"]
     [statement] = policy["PolicyDocument"]["Statement"]
     assert statement["Action"] == ["s3:GetObject", "s3:GetObjectVersion"]
-    bucket_arn = properties("IntakeFunctionInvokePermission")["SourceArn"]["Fn::Join"][1]
-    assert statement["Resource"] == {"Fn::Join": ["", [*bucket_arn, f"/{INCOMING_PREFIX}*"]]}
+    bucket_arn, instance = properties("IntakeFunctionInvokePermission")["SourceArn"]["Fn::Sub"]
+    assert statement["Resource"] == {"Fn::Sub": [f"{bucket_arn}/{INCOMING_PREFIX}*", instance]}
 
 
 @pytest.mark.parametrize("metric", ["DocumentRejected", "ProcessingFailed"])
@@ -77,3 +75,13 @@ def test_only_processing_failures_roll_a_deployment_back() -> None:
     alarms = rollback_alarms("IntakeFunction")
     assert "IntakeProcessingFailedAlarm" in alarms
     assert "IntakeDocumentRejectedAlarm" not in alarms
+
+
+def test_rejected_input_never_rolls_a_healthy_release_back() -> None:
+    # A rejected event raises (so Lambda retries it and it reaches the failure queue), and every
+    # raise counts in Lambda's Errors: the rollback alarm counts only the errors that neither
+    # a rejection nor a duplicate in progress explains, each counted once per raise.
+    assert "IntakeFunctionErrorsAlarm" in rollback_alarms("IntakeFunction")
+    function, explained = errors_explained_by("IntakeFunctionErrorsAlarm")
+    assert function == properties("IntakeFunction")["FunctionName"]["Fn::Sub"]
+    assert explained == {"DocumentRejected", "DocumentInProgressElsewhere"}
