@@ -345,12 +345,12 @@ def test_gitlab_pipeline_stages_and_oidc(bakery: Any, answers: dict[str, str]) -
     assert jobs["template-drift"]["allow_failure"] is True
     assert {"make build", "make sbom"} <= set(jobs["build"]["script"])
     template = pipeline[".deploy"]
-    assert template["id_tokens"] == {"AWS_ID_TOKEN": {"aud": "sts.amazonaws.com"}}
+    assert "id_tokens" not in template, "each deploy job names its own environment's audience"
     assert template["interruptible"] is False
     assert any("make -o build deploy" in line for line in template["script"])
     assert any("UPDATE_COMPLETE" in line for line in template["script"])
     with_token = {name for name, job in pipeline.items() if isinstance(job, dict) and "id_tokens" in job}
-    assert with_token == {".deploy"}, "only deploy jobs may get an ID token"
+    assert with_token == {"deploy-staging", "deploy-production"}, "only deploy jobs may get an ID token"
     for environment in ENVIRONMENTS:
         job = jobs[f"deploy-{environment}"]
         assert job["extends"] == ".deploy"
@@ -360,6 +360,77 @@ def test_gitlab_pipeline_stages_and_oidc(bakery: Any, answers: dict[str, str]) -
     assert set(jobs["deploy-production"]["needs"]) == {"build", "deploy-staging"}
     assert [rule.get("when") for rule in jobs["deploy-production"]["rules"]] == ["manual"]
     assert jobs["deploy-production"]["rules"][0]["allow_failure"] is False
+
+
+def gitlab_audiences(pipeline: dict[str, Any]) -> dict[str, set[str]]:
+    """Job -> the audiences of the ID tokens GitLab mints for it."""
+    return {
+        name: {token["aud"] for token in job["id_tokens"].values()}
+        for name, job in pipeline.items()
+        if isinstance(job, dict) and "id_tokens" in job
+    }
+
+
+@pytest.mark.parametrize("answers", GITLAB, ids=combination_id)
+def test_gitlab_roles_trust_only_their_own_deploy_job(bakery: Any, answers: dict[str, str]) -> None:
+    """Issue 12, item 9: GitLab's sub names the branch, not the environment, so the staging and
+    production roles trusted the same tokens and the staging job could assume the production role.
+    IAM conditions GitLab tokens on sub and aud only: each role now trusts its own audience, and
+    only that environment's deploy job gets a token with it."""
+    project = bakery(answers)
+    audiences = gitlab_audiences(load_yaml(project / ".gitlab-ci.yml"))
+    template = bootstrap(project)
+    [trust] = template["Resources"]["DeployRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    required = trust["Condition"]["StringEquals"]["gitlab.com:aud"]["Fn::Sub"]
+    for environment in ENVIRONMENTS:
+        audience = required.replace("${EnvironmentName}", environment)
+        holders = {job for job, names in audiences.items() if audience in names}
+        assert holders == {f"deploy-{environment}"}, f"{audience}: minted for {holders}"
+    assert len({required.replace("${EnvironmentName}", e) for e in ENVIRONMENTS}) == len(ENVIRONMENTS)
+    client_ids = set(template["Resources"]["OidcProvider"]["Properties"]["ClientIdList"])
+    assert client_ids == set().union(*audiences.values()), "the provider must accept every deploy audience"
+
+
+def deploy_requirements(project: Path) -> list[str]:
+    text = (project / "pipeline" / "requirements-deploy.txt").read_text(encoding="utf-8")
+    return [entry for entry in text.replace("\\\n", " ").splitlines() if entry.strip() and not entry.lstrip().startswith("#")]
+
+
+@pytest.mark.parametrize("answers", [a for a in COMBINATIONS if a["ci"] != "none"], ids=combination_id)
+def test_deploy_jobs_install_the_sam_cli_from_hashes(bakery: Any, answers: dict[str, str]) -> None:
+    """A deploy job holds the environment's credentials (GitHub) or ID token (GitLab): it runs the
+    SAM CLI from pipeline/requirements-deploy.txt, every package pinned and hashed, installed
+    before it holds credentials, never `uv tool run --from aws-sam-cli==...` by version alone."""
+    project = bakery(answers)
+    requirements = deploy_requirements(project)
+    assert requirements
+    for requirement in requirements:
+        assert re.match(r"^[A-Za-z0-9._-]+==\S+", requirement), requirement
+        assert "--hash=sha256:" in requirement, f"no hash: {requirement.split()[0]}"
+    makefile = (project / "Makefile").read_text(encoding="utf-8")
+    sam_pin = re.search(r"^SAM := .*--from (aws-sam-cli==\S+) sam$", makefile, re.MULTILINE)
+    assert sam_pin, "the Makefile's SAM pin moved"
+    assert any(requirement.split()[0] == sam_pin[1] for requirement in requirements), "deploy and build SAM CLI differ"
+    install = "--require-hashes --no-deps"
+    if answers["ci"] == "github":
+        steps = workflows(project)["deploy-environment.yml"]["jobs"]["deploy"]["steps"]
+        runs = [str(step.get("run", "")) for step in steps]
+        [installing] = [index for index, run in enumerate(runs) if "requirements-deploy.txt" in run]
+        assert install in " ".join(runs[installing].split())
+        credentials = next(i for i, s in enumerate(steps) if "configure-aws-credentials" in str(s.get("uses")))
+        assert installing < credentials, "install the SAM CLI before the job holds credentials"
+        after = " ".join(runs[credentials:])
+    else:
+        deploy = load_yaml(project / ".gitlab-ci.yml")[".deploy"]
+        assert deploy["before_script"] == [], "the default before_script installs uv by version"
+        script = [" ".join(str(line).split()) for line in deploy["script"]]
+        [installing] = [index for index, line in enumerate(script) if "requirements-deploy.txt" in line]
+        assert install in script[installing]
+        token = next(i for i, line in enumerate(script) if "AWS_WEB_IDENTITY_TOKEN_FILE" in line)
+        assert installing < token
+        after = " ".join(script[installing + 1 :])
+    assert re.search(r"make -o build deploy .*SAM=\S*deploy-tools/bin/sam", after), "deploy with the hashed SAM CLI"
+    assert "uv tool run" not in after and "pip install" not in after, "nothing installed by version with credentials"
 
 
 # ---------------------------------------------------------------------------- the placeholder guard
@@ -459,7 +530,9 @@ def test_trust_policy_pins_the_repository_and_environment(bakery: Any, answers: 
     assert set(trust["Condition"]) <= {"StringEquals", "StringLike"}
     conditions = {key: value for operator in trust["Condition"].values() for key, value in operator.items()}
     issuer = "token.actions.githubusercontent.com" if answers["ci"] == "github" else "gitlab.com"
-    assert conditions[f"{issuer}:aud"] == "sts.amazonaws.com"
+    # GitLab: one audience per environment (the sub cannot name it; test_gitlab_roles_trust_only_their_own_deploy_job).
+    audience = "sts.amazonaws.com" if answers["ci"] == "github" else {"Fn::Sub": "aws-deploy-${EnvironmentName}"}
+    assert conditions[f"{issuer}:aud"] == audience
     subject = conditions[f"{issuer}:sub"]["Fn::Sub"]
     if answers["ci"] == "github":
         assert subject == "repo:${GitHubRepository}:environment:${EnvironmentName}"
