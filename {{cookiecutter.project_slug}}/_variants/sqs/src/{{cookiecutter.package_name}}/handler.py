@@ -33,6 +33,12 @@ logger = Logger()
 metrics = Metrics()
 
 
+# Longer than a copy of an order can wait: up to 14 days from its first send, in the queue
+# and then its dead-letter queue (SQS keeps the first enqueue time there), then up to 4 days
+# again in the queue once redriven. A record that expired sooner would let it through twice.
+IDEMPOTENCY_EXPIRY_SECONDS = 19 * 24 * 3600
+
+
 @cache
 def idempotency_config() -> IdempotencyConfig:
     """One order id is one order: a redelivered message, or the same order sent twice, is
@@ -40,7 +46,7 @@ def idempotency_config() -> IdempotencyConfig:
     return idempotency.config(
         key="order_id",
         payload="[customer_id, currency, lines, placed_at]",
-        expires_after_seconds=7 * 24 * 3600,  # longer than a message can live on the queue and its DLQ redrive
+        expires_after_seconds=IDEMPOTENCY_EXPIRY_SECONDS,
     )
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import boto3
 import pytest
 
+from {{ cookiecutter.package_name }} import handler
 from {{ cookiecutter.package_name }}.models import MESSAGE_TYPE
 
 from tests.conftest import ORDERS_TABLE, order, sqs_record
@@ -33,6 +34,16 @@ def test_template_redrives_the_orders_queue_to_its_dead_letter_queue() -> None:
     assert source["Type"] == "SQS"
     assert source["Properties"]["Queue"] == {"Fn::GetAtt": ["OrdersQueue", "Arn"]}
     assert source["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_an_order_is_remembered_longer_than_any_copy_of_it_can_wait() -> None:
+    # SQS keeps a message's first enqueue time in the dead-letter queue, and a redrive puts it
+    # back in the orders queue for another full retention: the idempotency record must outlive both.
+    resources = template()["Resources"]
+    queue = resources["OrdersQueue"]["Properties"]["MessageRetentionPeriod"]
+    dead_letters = resources["OrdersDeadLetterQueue"]["Properties"]["MessageRetentionPeriod"]
+    assert max(queue, dead_letters) + queue < handler.IDEMPOTENCY_EXPIRY_SECONDS
+    assert handler.idempotency_config().expires_after_seconds == handler.IDEMPOTENCY_EXPIRY_SECONDS
 
 
 def test_template_filter_admits_exactly_the_message_type_the_code_accepts() -> None:
