@@ -190,6 +190,17 @@ def test_log_groups_are_retained_with_the_stack_retention_and_key(kms: str) -> N
         assert ("CKV_AWS_158" in checkov_skips(group)) == (kms == "aws-managed")
 
 
+# The EC2 actions of the AWS managed policy AWSLambdaVPCAccessExecutionRole (version 3,
+# January 2024), which the Lambda developer guide names for a function in a VPC.
+VPC_ACCESS_EC2_ACTIONS = {
+    "ec2:CreateNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
+    "ec2:DeleteNetworkInterface",
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:UnassignPrivateIpAddresses",
+}
+
 ROLE = """\
   {% call function.execution_role("OrdersFunction", "orders", description="The role.",
       key_services=["dynamodb", "sqs"], key_comment="Why.") %}
@@ -224,6 +235,10 @@ def test_execution_role(case: dict[str, str]) -> None:
     names = [p["PolicyName"] for p in role["Properties"]["Policies"]]
     assert ("service-key" in names) == (case["kms"] == "customer-managed")
     assert ("vpc-network-interfaces" in names) == (case["vpc"] == "yes")
+    if case["vpc"] == "yes":  # what Lambda checks the role for when it creates a VPC function
+        statements = policy(role, "vpc-network-interfaces")["Statement"]
+        granted = {action for s in statements for action in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])}
+        assert granted == VPC_ACCESS_EC2_ACTIONS
     if case["kms"] == "customer-managed":
         via = policy(role, "service-key")["Statement"][0]["Condition"]["StringEquals"]["kms:ViaService"]
         assert via == [{"Fn::Sub": f"{service}.${{AWS::Region}}.amazonaws.com"} for service in ("dynamodb", "sqs")]
