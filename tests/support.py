@@ -85,30 +85,30 @@ def render_stack(**overrides: str) -> str:
 SAMPLE_STACK_UUID = "0a1b2c3d-4e5f-4a7b-8c9d-0e1f2a3b4c5d"  # a stack id's last part, as CloudFormation makes it
 
 
-def physical_name(node: Any, stack: str) -> Any:
+def physical_name(node: Any, stack: str, stack_uuid: str = SAMPLE_STACK_UUID) -> Any:
     """The value CloudFormation gives a name in stack `stack`: intrinsics over the stack name
     and id only (any other reference fails: a name must not depend on it)."""
     if isinstance(node, str | int):
         return node
     if isinstance(node, list):
-        return [physical_name(item, stack) for item in node]
+        return [physical_name(item, stack, stack_uuid) for item in node]
     ((function, argument),) = node.items()
     if function == "Ref":
-        stack_id = f"arn:aws:cloudformation:eu-west-1:123456789012:stack/{stack}/{SAMPLE_STACK_UUID}"
+        stack_id = f"arn:aws:cloudformation:eu-west-1:123456789012:stack/{stack}/{stack_uuid}"
         return {"AWS::StackName": stack, "AWS::StackId": stack_id}[argument]
     if function == "Fn::Sub":
         text, variables = (argument, {}) if isinstance(argument, str) else argument
-        values = {"AWS::StackName": stack} | {name: physical_name(value, stack) for name, value in variables.items()}
+        values = {"AWS::StackName": stack} | {name: physical_name(value, stack, stack_uuid) for name, value in variables.items()}
         for name, value in values.items():
             text = text.replace(f"${{{name}}}", value)
         assert "${" not in text, f"a name refers to something other than the stack: {argument}"
         return text
     if function == "Fn::Join":
-        return argument[0].join(physical_name(argument[1], stack))
+        return argument[0].join(physical_name(argument[1], stack, stack_uuid))
     if function == "Fn::Split":
-        return physical_name(argument[1], stack).split(argument[0])
+        return physical_name(argument[1], stack, stack_uuid).split(argument[0])
     if function == "Fn::Select":
-        return physical_name(argument[1], stack)[int(argument[0])]
+        return physical_name(argument[1], stack, stack_uuid)[int(argument[0])]
     raise AssertionError(f"cannot evaluate {function} in a name")
 
 

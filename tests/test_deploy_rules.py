@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from bake_covering_set import LONGEST_NAMES
-from support import enabled_values, load_yaml, physical_name, render_stack, stack_environment
+from support import SAMPLE_STACK_UUID, enabled_values, load_yaml, physical_name, render_stack, stack_environment
 
 API_CASES = [
     {"event_source": "api", "api_auth": auth, "api_endpoint": endpoint}
@@ -128,6 +128,66 @@ def test_every_physical_name_fits_its_limit_in_every_environment(case: dict[str,
     print(f"{case['event_source']}: {checked} names checked over stacks {stacks}")
     assert checked
     assert not problems, "\n".join(problems)
+
+
+RECREATED_STACK_UUID = "9f8e7d6c-5b4a-4c3d-8e2f-1a0b9c8d7e6f"  # the same stack name, created again
+# Names an account may hold twice, so a retained one cannot collide: CreateUserPool lists no
+# "name exists" error (Cognito API reference), and pools are told apart by their ids.
+NAMES_NOT_UNIQUE = {("AWS::Cognito::UserPool", "UserPoolName")}
+
+
+@pytest.mark.parametrize("case", NAME_CASES, ids=lambda case: case["event_source"])
+def test_a_retained_resource_never_blocks_the_stacks_next_create(case: dict[str, str]) -> None:
+    # CloudFormation keeps Retain and RetainExceptOnCreate resources when the stack is deleted;
+    # a kept log group or queue still owns its name, and the next create of the same stack
+    # fails ("already exists") unless the name differs for each stack instance.
+    template = load_yaml(render_stack(**case))
+    retained = {
+        logical_id: resource
+        for logical_id, resource in template["Resources"].items()
+        if resource.get("DeletionPolicy") in ("Retain", "RetainExceptOnCreate")
+    }
+    assert retained
+    checked = []
+    for logical_id, resource in retained.items():
+        for prop, value in named_properties(resource):
+            if (resource["Type"], prop) in NAMES_NOT_UNIQUE:
+                continue
+            first, again = (physical_name(value, "orders-production", uuid) for uuid in (SAMPLE_STACK_UUID, RECREATED_STACK_UUID))
+            assert first != again, f"{logical_id}.{prop} is {first!r} for every instance of the stack"
+            checked.append(logical_id)
+    assert checked
+
+
+API_ACCOUNT_CASES = [{"event_source": "api", "api_auth": "cognito"}, {"event_source": "api", "api_auth": "iam", "waf": "yes"}]
+
+
+@pytest.mark.parametrize("case", API_ACCOUNT_CASES, ids=lambda case: case["api_auth"])
+def test_the_api_gateway_account_setting_is_set_only_when_the_deployer_says_so(case: dict[str, str]) -> None:
+    # AWS::ApiGateway::Account is one setting per account and region: "To avoid overwriting
+    # other roles, you should only have one AWS::ApiGateway::Account resource per region per
+    # account" (CloudFormation reference). And a stage with logging fails until the account
+    # names a role, so the stage waits for the setting when this stack makes it.
+    template = load_yaml(render_stack(**case))
+    parameter = template["Parameters"]["ApiGatewayAccountLogging"]
+    assert parameter["AllowedValues"] == ["set-by-this-stack", "already-set"]
+    assert parameter["Default"] == "set-by-this-stack", "a new account has no role: the first deploy must set one"
+    assert template["Conditions"]["SetsApiGatewayAccount"] == {
+        "Fn::Equals": [{"Ref": "ApiGatewayAccountLogging"}, "set-by-this-stack"]
+    }
+    resources = template["Resources"]
+    for logical_id in ("ApiGatewayAccount", "ApiGatewayCloudWatchRole"):
+        assert resources[logical_id]["Condition"] == "SetsApiGatewayAccount"
+    handle = resources["ApiGatewayAccountReady"]
+    assert "Condition" not in handle
+    assert handle["Metadata"]["AccountSetting"] == {
+        "Fn::If": ["SetsApiGatewayAccount", {"Ref": "ApiGatewayAccount"}, "already-set"]
+    }
+    assert resources["Api"]["DependsOn"] == "ApiGatewayAccountReady"
+    # No resource waits on the conditional one by name: CloudFormation refuses a DependsOn on
+    # a resource whose condition is false.
+    depending = [r.get("DependsOn") for r in resources.values()]
+    assert all("ApiGatewayAccount" not in (d if isinstance(d, list) else [d]) for d in depending)
 
 
 # --------------------------------------------------------------------------------------
