@@ -35,7 +35,7 @@ BATCHES = ["tests/support/batches.py", f"{PACKAGE}/batch.py"]
 # not chosen are deleted.
 OWNED_PATHS: dict[str, dict[str, list[str]]] = {
     "event_source": {
-        "api": [],
+        "api": IDEMPOTENCY,
         "s3": IDEMPOTENCY + ASYNC_INVOCATIONS,
         "eventbridge": IDEMPOTENCY + ASYNC_INVOCATIONS,
         "sqs": IDEMPOTENCY + BATCHES,

@@ -4,6 +4,10 @@ Whatever a client sends answers a JSON 4xx unless it is valid: another media typ
 too large 413, one that is not JSON or nests too deep 400 (request_body.py), one that breaks
 the model 422, an unknown route 404, a method the route does not serve 405. A 500 is a bug.
 
+``POST /items`` with an ``Idempotency-Key`` header creates once per caller and key: a retry
+with the same body gets the first answer (Powertools idempotency, idempotency.py), the same key
+with another body is a 422, and one that arrives while the first is still running a 409.
+
 No ``from __future__ import annotations`` here: Powertools reads the route signatures at
 run time to tell body models from path and query parameters.
 """
@@ -11,21 +15,32 @@ run time to tell body models from path and query parameters.
 from collections.abc import Callable
 from functools import cache
 from http import HTTPStatus
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError, ResponseValidationError
-from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from . import logic, request_body, signing, tracing
-from .models import ITEM_ID_PATTERN, CreateItemRequest, ErrorDetail, ErrorResponse, Item
-from .repository import ItemRepository
+from . import idempotency, logic, request_body, signing, tracing
+from .models import (
+    IDEMPOTENCY_KEY_PATTERN,
+    ITEM_ID_PATTERN,
+    CreateAttempt,
+    CreateItemRequest,
+    ErrorDetail,
+    ErrorResponse,
+    Item,
+)
+from .repository import ItemRepository, dynamodb_client
 from .settings import settings
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 
 logger = Logger()
 metrics = Metrics()
@@ -35,6 +50,16 @@ app = APIGatewayRestResolver(
 )
 # Every method API Gateway can deliver to a proxy integration.
 METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+# How long a key is remembered: a client retries within minutes; the table's TTL then forgets it.
+IDEMPOTENCY_EXPIRY_SECONDS = 24 * 60 * 60
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        pattern=IDEMPOTENCY_KEY_PATTERN,
+        description="Send one unique key per item you mean to create, the same on every retry of it",
+    ),
+]
 
 
 @cache
@@ -53,17 +78,56 @@ def route(method: str, path: str) -> Callable[[Callable[..., Any]], Callable[...
     return app.route(path, method)
 
 
+def create(request: CreateItemRequest) -> Item:
+    item = logic.create_item(request, store(), sign=signing.signature_for)
+    metrics.add_metric(name="ItemCreated", unit=MetricUnit.Count, value=1)
+    logger.info("Item created", item_id=item.item_id)
+    return item
+
+
+@cache
+def idempotency_config() -> "IdempotencyConfig":
+    # One caller's key is one item; the same key with another body is refused, never created again.
+    return idempotency.config(key="[caller, key]", payload="request", expires_after_seconds=IDEMPOTENCY_EXPIRY_SECONDS)
+
+
+def create_attempt(attempt: CreateAttempt) -> Item:
+    return create(attempt.request)
+
+
+@cache
+def create_once() -> Callable[..., Item]:
+    """``create`` behind Powertools idempotency, built on first use (idempotency.py)."""
+    return idempotency.once(
+        create_attempt,
+        argument="attempt",
+        output=Item,
+        table_name=settings().idempotency_table,
+        config=idempotency_config(),
+        client=dynamodb_client(),
+        key_prefix="create-item",
+    )
+
+
+def caller() -> str:
+    """Who sent the request, as the authorizer established it: so two callers' keys never meet."""
+    context = app.current_event.raw_event.get("requestContext") or {}
+    claims = (context.get("authorizer") or {}).get("claims") or {}
+    return str(claims.get("sub") or (context.get("identity") or {}).get("userArn") or "")
+
+
 @route("POST", "/items")
 @tracing.capture_method
-def create_item() -> tuple[Item, int]:
+def create_item(idempotency_key: IdempotencyKey = None) -> tuple[Item, int]:
     limits = settings()
     request = request_body.parsed(
         app.current_event, CreateItemRequest, max_bytes=limits.max_body_bytes, max_depth=limits.max_body_depth
     )
-    item = logic.create_item(request, store(), sign=signing.signature_for)
-    metrics.add_metric(name="ItemCreated", unit=MetricUnit.Count, value=1)
-    logger.info("Item created", item_id=item.item_id)
-    return item, HTTPStatus.CREATED
+    if idempotency_key is None:
+        return create(request), HTTPStatus.CREATED
+    idempotency_config().register_lambda_context(app.lambda_context)
+    attempt = CreateAttempt(caller=caller(), key=idempotency_key, request=request)
+    return create_once()(attempt=attempt), HTTPStatus.CREATED
 
 
 @route("GET", "/items/<item_id>")
@@ -125,6 +189,12 @@ def reject_invalid_response(error: ResponseValidationError) -> Response[str]:
 
 @app.exception_handler(Exception)
 def fail_closed(error: Exception) -> Response[str]:
+    if idempotency.is_payload_conflict(error):
+        return rejected(HTTPStatus.UNPROCESSABLE_ENTITY, "Idempotency-Key was used with another body")
+    if idempotency.is_in_progress(error):
+        # Not our failure: the first request with this key is still running; a retry gets its answer.
+        logger.info("Request rejected", status=int(HTTPStatus.CONFLICT), reason="Idempotency-Key in progress")
+        return error_response(HTTPStatus.CONFLICT, "A request with this Idempotency-Key is in progress")
     metrics.add_metric(name="ProcessingFailed", unit=MetricUnit.Count, value=1)
     logger.exception("Unhandled error")
     return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, "Internal server error")

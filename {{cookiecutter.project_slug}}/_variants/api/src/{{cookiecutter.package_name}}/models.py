@@ -28,6 +28,21 @@ class CreateItemRequest(BaseModel):
     quantity: Quantity
 
 
+# The Idempotency-Key header (IETF httpapi draft): printable ASCII without spaces, as clients
+# send UUIDs or random tokens, quoted (a structured-field string) or not.
+IDEMPOTENCY_KEY_PATTERN = r"^[!-~]{1,255}$"
+
+
+class CreateAttempt(BaseModel):
+    """What makes two creates the same: one caller, one key, one body (idempotency in api.py)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    caller: str
+    key: Annotated[str, Field(pattern=IDEMPOTENCY_KEY_PATTERN)]
+    request: CreateItemRequest
+
+
 class Item(BaseModel):
     """An item as stored and as returned by the API."""
 

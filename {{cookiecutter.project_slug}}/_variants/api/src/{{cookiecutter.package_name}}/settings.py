@@ -1,7 +1,7 @@
-"""The items table name and the signing secret's ARN, from ``TABLE_NAME`` and
-``SIGNING_SECRET_ARN``, and the limits on request bodies, from ``MAX_BODY_BYTES`` and
-``MAX_BODY_DEPTH`` when set (environment.py: read once, validated). Secrets never come from
-here: they are read from Secrets Manager or Parameter Store."""
+"""The items and idempotency table names and the signing secret's ARN, from ``TABLE_NAME``,
+``IDEMPOTENCY_TABLE`` and ``SIGNING_SECRET_ARN``, and the limits on request bodies, from
+``MAX_BODY_BYTES`` and ``MAX_BODY_DEPTH`` when set (environment.py: read once, validated).
+Secrets never come from here: they are read from Secrets Manager or Parameter Store."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ API_GATEWAY_MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 
 class Settings(BaseModel):
     table_name: TableName
+    idempotency_table: TableName
     # The ARN of the secret, not the secret: the value is fetched at run time (signing.py).
     signing_secret_arn: str = Field(pattern=r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$")
     # Checked before a body is parsed (request_body.py): larger is a 413, deeper a 400. Pydantic's

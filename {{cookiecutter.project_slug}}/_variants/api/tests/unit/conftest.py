@@ -18,5 +18,7 @@ from tests.support.observability import log_output as log_output  # a fixture, f
 def fresh_caches(table: Any) -> Iterator[None]:
     """Clients, settings and secrets are cached per process; each test gets the moto-backed ones."""
     parameters.clear_caches()  # type: ignore[no-untyped-call]
-    yield from cleared(api.store, repository.dynamodb_client, settings.settings)
+    yield from cleared(
+        api.store, api.idempotency_config, api.create_once, repository.dynamodb_client, settings.settings
+    )
     parameters.clear_caches()  # type: ignore[no-untyped-call]

@@ -3,7 +3,7 @@
 Bodies are generated from the same JSON schema API Gateway validates against, then broken in
 every way a client (or an attacker) can: truncated, retyped, oversized, unicode-heavy. Whole
 requests are drawn from every class of malformation (media type, body, size, depth, schema,
-route, method, path parameter) under random headers and query strings.
+route, method, path parameter, idempotency key) under random headers and query strings.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from hypothesis_jsonschema import from_schema
 from pydantic import ValidationError
 
 from {{ cookiecutter.package_name }} import api
-from {{ cookiecutter.package_name }}.models import ITEM_ID_PATTERN, CreateItemRequest
+from {{ cookiecutter.package_name }}.models import IDEMPOTENCY_KEY_PATTERN, ITEM_ID_PATTERN, CreateItemRequest
 from {{ cookiecutter.package_name }}.settings import Settings
 
 from scripts.api_schema import apigateway_schema
@@ -115,11 +115,17 @@ def test_unicode_heavy_names_within_limits_are_kept_verbatim() -> None:
 
 # ------------------------------------------------------------------ every class of malformed request
 def request(
-    body: str | None = VALID_BODY, content_type: str = "application/json", method: str = "POST", path: str = "/items"
+    body: str | None = VALID_BODY,
+    content_type: str = "application/json",
+    method: str = "POST",
+    path: str = "/items",
+    idempotency_key: str | None = None,
 ) -> dict[str, Any]:
     event = load_event("create_item.json")
     event.update(body=body, httpMethod=method, path=path)
     event["headers"]["Content-Type"] = content_type
+    if idempotency_key is not None:
+        event["headers"]["Idempotency-Key"] = idempotency_key
     return event
 
 
@@ -161,6 +167,7 @@ unknown_paths = st.from_regex(r"/[A-Za-z0-9._~%/-]{0,40}", fullmatch=True).filte
 bad_item_ids = st.text(string.ascii_letters + string.digits + "-._~", min_size=1, max_size=64).filter(
     lambda item_id: not re.fullmatch(ITEM_ID_PATTERN, item_id)
 )
+bad_keys = st.text(max_size=300).filter(lambda key: not re.fullmatch(IDEMPOTENCY_KEY_PATTERN, key))
 wrong_methods = st.sampled_from(sorted(ROUTES.items())).flatmap(
     lambda route: st.sampled_from([m for m in api.METHODS if m != route[1]]).map(lambda method: (route[0], method))
 )
@@ -177,6 +184,7 @@ malformed_requests = st.one_of(
     ),
     wrong_methods.map(lambda route: ("wrong method", request(path=route[0], method=route[1]), 405)),
     bad_item_ids.map(lambda item_id: ("path parameter", request(None, method="GET", path=f"/items/{item_id}"), 422)),
+    bad_keys.map(lambda key: ("idempotency key", request(idempotency_key=key), 422)),
 )
 header_names = st.from_regex(r"[A-Za-z][A-Za-z0-9-]{0,20}", fullmatch=True).filter(
     lambda name: name.lower() not in ("content-type", "idempotency-key")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.stack import assert_alarmed, rollback_alarms
+from tests.support.stack import assert_alarmed, properties, rollback_alarms
 
 
 @pytest.mark.parametrize(
@@ -25,3 +25,12 @@ def test_bugs_roll_a_deployment_back_bad_requests_do_not() -> None:
     assert "ApiServerErrorsAlarm" in alarms
     assert "ApiResponseValidationFailedAlarm" in alarms
     assert "ApiValidationFailuresAlarm" not in alarms
+
+
+def test_creates_are_idempotent_on_a_table_that_forgets() -> None:
+    function = properties("ApiFunction")
+    assert function["Environment"]["Variables"]["IDEMPOTENCY_TABLE"] == {"Ref": "IdempotencyTable"}
+    assert properties("IdempotencyTable")["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
+    # API Gateway's model of the request names the header too (optional: without it, no guard).
+    create = function["Events"]["CreateItem"]["Properties"]
+    assert create["RequestParameters"] == [{"method.request.header.Idempotency-Key": {"Required": False}}]
