@@ -55,37 +55,13 @@ RETAINED = {"Retain", "RetainExceptOnCreate"}
 RETAINED_TYPES = {"AWS::DynamoDB::Table", "AWS::Logs::LogGroup", "AWS::KMS::Key", "AWS::S3::Bucket", "AWS::SQS::Queue"}
 
 
-# Known bugs of the stacks at the time of writing, for the lead engineer to fix in the
-# templates (not here): a resource that the stack retains on delete keeps a fixed name, so the
-# recreate of the same stack fails exactly as CloudFormation would. Each entry xfails only on
-# that collision (raises=RecreateCollision); any other failure still fails, and once the
-# template is fixed the strict xfail fails as XPASS: then delete the entry.
-KNOWN_RECREATE_COLLISIONS = {
-    "api": "log groups /aws/apigateway/<stack>-access and /aws/lambda/<stack>-api are retained with fixed names",
-    "sqs": "log group /aws/lambda/<stack>-orders is retained with a fixed name",
-    "dynamodb": "log group /aws/lambda/<stack>-restock is retained with a fixed name",
-    "eventbridge": "queue <stack>-order-failures (and the log group) are retained with fixed names",
-    "s3": "queue <stack>-intake-failures (and the log group) are retained with fixed names",
-}
 ALREADY_EXISTS = ("AlreadyExists", "already exists")
 
 
 class RecreateCollision(AssertionError):
-    """The recreate after `sam delete` failed on a name that a retained resource still holds."""
-
-
-def variants() -> list[Any]:
-    return [
-        pytest.param(
-            name,
-            marks=pytest.mark.xfail(
-                strict=True, raises=RecreateCollision, reason=f"recreate collides: {KNOWN_RECREATE_COLLISIONS[name]}"
-            ),
-        )
-        if name in KNOWN_RECREATE_COLLISIONS
-        else name
-        for name in enabled_values()["event_source"]
-    ]
+    """The recreate after `sam delete` failed on a name that a retained resource still holds:
+    CloudFormation keeps Retain and RetainExceptOnCreate resources when a stack is deleted, so
+    a retained resource needs a name that differs for each instance of the stack."""
 
 
 class Emulator:
@@ -203,7 +179,7 @@ def bake(variant: str, directory: Path, config: Path) -> Path:
     )
 
 
-@pytest.mark.parametrize("variant", variants())
+@pytest.mark.parametrize("variant", enabled_values()["event_source"])
 def test_deploy_update_delete_recreate(
     variant: str,
     emulator: Emulator,
