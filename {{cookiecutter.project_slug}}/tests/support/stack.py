@@ -99,6 +99,8 @@ def errors_explained_by(alarm: str) -> tuple[str, set[str]]:
             [{"Name": "service", "Value": service}],
         )
     assert all(stat["Stat"] == "Sum" for stat in stats.values())
+    # Late metrics (they come through the logs) must not make one minute breach on its own.
+    assert (properties(alarm)["EvaluationPeriods"], properties(alarm)["DatapointsToAlarm"]) == (2, 2)
     [function] = errors["Dimensions"]
     return function["Value"]["Fn::Sub"], {stat["Metric"]["MetricName"] for stat in stats.values()}
 

@@ -36,6 +36,16 @@ def test_template_redrives_the_orders_queue_to_its_dead_letter_queue() -> None:
     assert source["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 
+def test_only_the_orders_queue_may_send_its_failures_to_the_dead_letter_queue() -> None:
+    # byQueue: "Only queues specified by the sourceQueueArns parameter can specify this queue
+    # as the dead-letter queue" (SQS): the ARN must name the orders queue exactly as it is named.
+    allow = template()["Resources"]["OrdersDeadLetterQueue"]["Properties"]["RedriveAllowPolicy"]
+    assert allow["redrivePermission"] == "byQueue"
+    name, variables = template()["Resources"]["OrdersQueue"]["Properties"]["QueueName"]["Fn::Sub"]
+    prefix = "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:"
+    assert allow["sourceQueueArns"] == [{"Fn::Sub": [prefix + name, variables]}]
+
+
 def test_an_order_is_remembered_longer_than_any_copy_of_it_can_wait() -> None:
     # SQS keeps a message's first enqueue time in the dead-letter queue, and a redrive puts it
     # back in the orders queue for another full retention: the idempotency record must outlive both.
