@@ -8,7 +8,7 @@ from functools import cache
 from typing import Any
 
 from scripts.security_gate import load_source
-from tests.support.lambda_runtime import ROOT
+from tests.support.lambda_runtime import ROOT, STACK_NAME
 from tests.support.observability import Metric
 
 TEMPLATE = ROOT / "template.yaml"
@@ -31,10 +31,20 @@ def properties(name: str) -> dict[str, Any]:
     return found
 
 
+def in_the_test_stack(value: Any) -> Any:
+    """``value`` as the stack the tests fake gives it: the stack name is STACK_NAME."""
+    return STACK_NAME if value == {"Ref": "AWS::StackName"} else value
+
+
 def function_environment() -> dict[str, Any]:
-    """The variables every function of the stack gets (Globals)."""
-    found: dict[str, Any] = template()["Globals"]["Function"]["Environment"]["Variables"]
-    return found
+    """The variables every function of the stack gets (Globals), in the stack the tests fake."""
+    variables = template()["Globals"]["Function"]["Environment"]["Variables"]
+    return {name: in_the_test_stack(value) for name, value in variables.items()}
+
+
+def dimensions(metric: dict[str, Any]) -> list[dict[str, Any]]:
+    """A metric's or an alarm's dimensions, in the stack the tests fake."""
+    return [{"Name": d["Name"], "Value": in_the_test_stack(d["Value"])} for d in metric["Dimensions"]]
 
 
 def single_metric_alarms() -> list[dict[str, Any]]:
@@ -57,7 +67,7 @@ def alarmed_metrics() -> set[Metric]:
     intrinsic function, such as a queue or function name, is kept as its text: no emitted
     metric matches it)."""
     return {
-        (alarm["Namespace"], alarm["MetricName"], tuple((d["Name"], str(d["Value"])) for d in alarm["Dimensions"]))
+        (alarm["Namespace"], alarm["MetricName"], tuple((d["Name"], str(d["Value"])) for d in dimensions(alarm)))
         for alarm in single_metric_alarms()
         if alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
     }
@@ -75,7 +85,7 @@ def assert_alarmed(metric: str, threshold: int = 1) -> None:
     assert f'"{metric}"' in service_source()
     alarm = metric_alarms()[metric]
     # Powertools adds the service as the one dimension; an alarm on other dimensions never fires.
-    assert alarm["Dimensions"] == [{"Name": "service", "Value": function_environment()["POWERTOOLS_SERVICE_NAME"]}]
+    assert dimensions(alarm) == [{"Name": "service", "Value": function_environment()["POWERTOOLS_SERVICE_NAME"]}]
     assert (alarm["Statistic"], alarm["Threshold"], alarm["ComparisonOperator"]) == (
         "Sum",
         threshold,
@@ -94,7 +104,7 @@ def errors_explained_by(alarm: str) -> tuple[str, set[str]]:
     service = function_environment()["POWERTOOLS_SERVICE_NAME"]
     assert returned["Expression"] == "errors" + "".join(f" - FILL({query}, 0)" for query in stats)
     for stat in stats.values():
-        assert (stat["Metric"]["Namespace"], stat["Metric"]["Dimensions"]) == (
+        assert (stat["Metric"]["Namespace"], dimensions(stat["Metric"])) == (
             function_environment()["POWERTOOLS_METRICS_NAMESPACE"],
             [{"Name": "service", "Value": service}],
         )
