@@ -82,6 +82,24 @@ def render_stack(**overrides: str) -> str:
     return env.get_template(source).render(**context)
 
 
+# The IAM action prefix of each CloudFormation resource type's service (AWS::<Service>::...).
+IAM_PREFIX = {
+    "ApiGateway": "apigateway",
+    "CloudWatch": "cloudwatch",
+    "CodeDeploy": "codedeploy",
+    "Cognito": "cognito-idp",
+    "DynamoDB": "dynamodb",
+    "Events": "events",
+    "IAM": "iam",
+    "KMS": "kms",
+    "Lambda": "lambda",
+    "Logs": "logs",
+    "S3": "s3",
+    "SNS": "sns",
+    "SQS": "sqs",
+    "SecretsManager": "secretsmanager",
+    "WAFv2": "wafv2",
+}
 SAMPLE_STACK_UUID = "0a1b2c3d-4e5f-4a7b-8c9d-0e1f2a3b4c5d"  # a stack id's last part, as CloudFormation makes it
 
 

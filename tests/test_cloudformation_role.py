@@ -43,6 +43,7 @@ from typing import Any
 
 import pytest
 from support import (
+    IAM_PREFIX,
     ROOT,
     TEMPLATE_DIR,
     VARIANTS_DIR,
@@ -67,23 +68,6 @@ ARTIFACTS_BUCKET = "inventory-artifacts-bucket"
 # Where scripts/sam_transform.py points every CodeUri; `sam deploy` uploads to the artifacts bucket.
 PLACEHOLDER_BUCKET = "placeholder-artifacts-bucket"
 POWERTOOLS_LAYER = f"arn:{PARTITION}:lambda:{REGION}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:7"
-SERVICE_PREFIX = {
-    "ApiGateway": "apigateway",
-    "CloudWatch": "cloudwatch",
-    "CodeDeploy": "codedeploy",
-    "Cognito": "cognito-idp",
-    "DynamoDB": "dynamodb",
-    "Events": "events",
-    "IAM": "iam",
-    "KMS": "kms",
-    "Lambda": "lambda",
-    "Logs": "logs",
-    "S3": "s3",
-    "SNS": "sns",
-    "SQS": "sqs",
-    "SecretsManager": "secretsmanager",
-    "WAFv2": "wafv2",
-}
 
 
 # ---------------------------------------------------------------------------- exclusions
@@ -420,7 +404,7 @@ class Stack:
         kind, props = self.resources[logical]["Type"], self.props(logical)
         if kind in NO_HANDLER_TYPES:
             return []
-        service = SERVICE_PREFIX.get(kind.split("::")[1], kind)
+        service = IAM_PREFIX.get(kind.split("::")[1], kind)
         match kind:
             case "AWS::Lambda::Function":
                 return [self.arn("lambda", f"function:{self.physical(logical)}")]
@@ -616,7 +600,7 @@ def calls(stack: Stack, logical: str, action: str) -> list[Call]:  # noqa: C901,
         if action == "logs:DescribeLogGroups":
             return [Call(stack.arn("logs", "log-group:*"))]
         return [Call("*")]  # vended log delivery and account resource policies: no resource-level permissions
-    if prefix == SERVICE_PREFIX[kind.split("::")[1]]:
+    if prefix == IAM_PREFIX[kind.split("::")[1]]:
         return [Call(arn) for arn in stack.arns(logical)]
     raise AssertionError(f"{kind} {logical}: what does {action} act on? add it to calls() or to EXCLUSIONS")
 

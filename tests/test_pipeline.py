@@ -24,6 +24,7 @@ import pytest
 import yaml
 from cookiecutter.exceptions import FailedHookException
 from cookiecutter.main import cookiecutter
+from support import IAM_PREFIX
 
 ROOT = Path(__file__).resolve().parent.parent
 SLUG = "inventory-service"
@@ -44,24 +45,6 @@ ENVIRONMENTS = ("staging", "production")
 PINNED_USES = re.compile(r"^\s*(?:-\s+)?uses:\s+(?P<action>[\w.-]+/[\w./-]+)@(?P<ref>\S+)(?P<rest>.*)$")
 VERSION_COMMENT = re.compile(r"^\s+#\s+v\d+\.\d+\.\d+\b")
 FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
-# CloudFormation resource type service -> IAM action prefix, for the execution role's coverage.
-IAM_PREFIX = {
-    "ApiGateway": "apigateway",
-    "CloudWatch": "cloudwatch",
-    "CodeDeploy": "codedeploy",
-    "Cognito": "cognito-idp",
-    "DynamoDB": "dynamodb",
-    "Events": "events",
-    "IAM": "iam",
-    "KMS": "kms",
-    "Lambda": "lambda",
-    "Logs": "logs",
-    "S3": "s3",
-    "SNS": "sns",
-    "SQS": "sqs",
-    "SecretsManager": "secretsmanager",
-    "WAFv2": "wafv2",
-}
 
 
 def combination_id(answers: dict[str, str]) -> str:
