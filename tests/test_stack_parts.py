@@ -414,7 +414,8 @@ def test_alarms_notify_the_topic_with_their_metric() -> None:
     )
     assert age["Dimensions"] == [{"Name": "FunctionName", "Value": {"Fn::Sub": "${AWS::StackName}-restock"}}]
     assert (failed["Namespace"], failed["Period"], failed["Threshold"]) == ("orders-svc", 300, 10)
-    assert failed["Dimensions"] == [{"Name": "service", "Value": "orders-svc"}]
+    # Powertools' service is the stack: each stack alarms on its own metrics.
+    assert failed["Dimensions"] == [{"Name": "service", "Value": {"Ref": "AWS::StackName"}}]
     assert depth["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["OrdersDeadLetterQueue", "QueueName"]}}]
     for alarm in (age, failed, depth):
         assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
