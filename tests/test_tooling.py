@@ -75,3 +75,15 @@ def test_make_bake_bakes_replaces_and_refuses(tmp_path: Path, capfd: pytest.Capt
 
     with pytest.raises(SystemExit):
         bake_cli.main(["--output-dir", str(out), "no-equals-sign"])
+
+
+def test_make_bake_refuses_an_answer_the_template_does_not_ask(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    # cookiecutter drops unknown answers and bakes the default: a typo must not bake Cognito.
+    out = tmp_path / "baked"
+    assert bake_cli.main(["--output-dir", str(out), "api_auht=iam", "ci=none"]) == 1
+    error = capfd.readouterr().err
+    assert "ERROR: api_auht: not an answer of this template; did you mean api_auth?" in error
+    assert "The answers: project_name, project_slug," in error
+    assert not out.exists(), "a refused bake wrote something"
+    assert bake_cli.main(["--output-dir", str(out), "zzz=1"]) == 1
+    assert "ERROR: zzz: not an answer of this template\n" in capfd.readouterr().err
