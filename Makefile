@@ -17,6 +17,7 @@ export UV := $(abspath $(VENV)/bin/uv)
 
 OUT ?= baked
 ARGS ?=
+TEAM_CONFIG ?=
 WORKERS ?= 2
 PYTEST_ARGS ?=
 
@@ -35,8 +36,8 @@ $(SYNCED): $(VENV)/bin/uv pyproject.toml uv.lock
 
 bootstrap: $(SYNCED) ## Create .venv from uv.lock (every other target does this first)
 
-bake: $(SYNCED) ## Bake with default answers into $(OUT)/; override answers with ARGS="event_source=api api_auth=iam"
-	@$(VENV)/bin/python tests/bake.py --output-dir $(OUT) $(ARGS)
+bake: $(SYNCED) ## Bake with default answers into $(OUT)/; override answers with ARGS="event_source=api api_auth=iam", team defaults with TEAM_CONFIG=team.yaml
+	@$(VENV)/bin/python tests/bake.py --output-dir $(OUT) $(if $(TEAM_CONFIG),--config-file $(TEAM_CONFIG)) $(ARGS)
 
 # pytest exits 5 when it ran no test; that must fail CI, not pass it quietly.
 test: $(SYNCED) ## The whole template test suite, the baked projects' own `make check` included

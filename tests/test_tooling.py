@@ -3,6 +3,7 @@ guard that turns "pytest ran no test" into a failure."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -87,3 +88,40 @@ def test_make_bake_refuses_an_answer_the_template_does_not_ask(tmp_path: Path, c
     assert not out.exists(), "a refused bake wrote something"
     assert bake_cli.main(["--output-dir", str(out), "zzz=1"]) == 1
     assert "ERROR: zzz: not an answer of this template\n" in capfd.readouterr().err
+
+
+def test_make_bake_takes_a_teams_answers_from_its_config_file(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    team = tmp_path / "team.yaml"
+    team.write_text(
+        "default_context:\n  kms: aws-managed\n  ci: gitlab\n  dependency_bot: renovate\n  author_email: platform@example.com\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "baked"
+    assert bake_cli.main(["--output-dir", str(out), "--config-file", str(team), "event_source=sqs"]) == 0
+    [project] = out.iterdir()
+    recorded = json.loads((project / ".cruft.json").read_text(encoding="utf-8"))["context"]["cookiecutter"]
+    assert (recorded["kms"], recorded["ci"], recorded["event_source"]) == ("aws-managed", "gitlab", "sqs")
+    assert (project / ".gitlab-ci.yml").exists() and (project / "renovate.json").exists()
+    assert "ServiceKey" not in (project / "template.yaml").read_text(encoding="utf-8")
+    capfd.readouterr()
+
+
+@pytest.mark.parametrize(
+    ("team_file", "refusal"),
+    [
+        # cookiecutter itself only warns about a default that is not a choice, and bakes the first one.
+        ("default_context:\n  kms: customer-manged\n", "ERROR: kms (in {file}): 'customer-manged' is not a choice"),
+        ("default_context:\n  kmss: aws-managed\n", "ERROR: kmss (in {file}): not an answer of this template; did you mean kms?"),
+        ("default_context:\n  package_name: Not Valid\n", "not baked (with the team defaults of {file})"),
+    ],
+    ids=["not-a-choice", "unknown-answer", "refused-by-the-hook"],
+)
+def test_make_bake_refuses_a_broken_team_file_and_names_it(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], team_file: str, refusal: str
+) -> None:
+    team = tmp_path / "team.yaml"
+    team.write_text(team_file, encoding="utf-8")
+    out = tmp_path / "baked"
+    assert bake_cli.main(["--output-dir", str(out), "--config-file", str(team)]) == 1
+    assert refusal.format(file=team) in capfd.readouterr().err
+    assert not out.exists() or not any(out.iterdir()), "a refused bake left something behind"
