@@ -12,7 +12,7 @@ from pathlib import Path
 
 import bake as bake_cli
 import pytest
-from support import ROOT, answers
+from support import ROOT, answers, tree_snapshot
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 LOCK = tomllib.loads((ROOT / "uv.lock").read_text(encoding="utf-8"))
@@ -125,3 +125,29 @@ def test_make_bake_refuses_a_broken_team_file_and_names_it(
     assert bake_cli.main(["--output-dir", str(out), "--config-file", str(team)]) == 1
     assert refusal.format(file=team) in capfd.readouterr().err
     assert not out.exists() or not any(out.iterdir()), "a refused bake left something behind"
+
+
+# The SAM CLI from PyPI, as the README installs it and the baked Makefile pins it.
+SAM_CLI = [str(ROOT / ".venv" / "bin" / "uv"), "tool", "run", "--quiet", "--from", "aws-sam-cli==1.170.0", "sam"]
+
+
+@pytest.mark.slow
+def test_sam_init_location_bakes_the_same_tree_as_cookiecutter(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    # `sam init --location` runs the cookiecutter that aws-sam-cli bundles, hooks included.
+    chosen = {"event_source": "s3", "ci": "gitlab", "kms": "aws-managed"}
+    sam = subprocess.run(
+        [*SAM_CLI, "init", "--location", str(ROOT), "--no-input", "--output-dir", str(tmp_path / "sam"),
+         "--extra-context", json.dumps(chosen)],
+        env={**os.environ, "SAM_CLI_TELEMETRY": "0"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert sam.returncode == 0, sam.stdout + sam.stderr
+    assert bake_cli.main(["--output-dir", str(tmp_path / "cookiecutter"), *(f"{k}={v}" for k, v in chosen.items())]) == 0
+    capfd.readouterr()
+    slug = answers()["project_slug"]
+    by_sam, by_cookiecutter = (tree_snapshot(tmp_path / tool / slug) for tool in ("sam", "cookiecutter"))
+    assert len(by_sam) > 50
+    assert by_sam == by_cookiecutter
