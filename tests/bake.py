@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import json
 import logging
 import shutil
 import sys
@@ -26,6 +25,7 @@ from pathlib import Path
 from cookiecutter.config import get_config
 from cookiecutter.exceptions import CookiecutterException
 from cookiecutter.main import cookiecutter
+from support import choice_options, raw_context
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,7 +40,7 @@ def answer(text: str) -> tuple[str, str]:
 def unknown_answers(given: dict[str, str], where: str = "") -> list[str]:
     """ERROR lines for the answers cookiecutter.json does not have (its _private keys are not
     answers); ``where`` names the file they came from, if any."""
-    known = [name for name in json.loads((ROOT / "cookiecutter.json").read_text(encoding="utf-8")) if not name.startswith("_")]
+    known = [name for name in raw_context() if not name.startswith("_")]
     errors = []
     for name in given:
         if name not in known:
@@ -53,11 +53,11 @@ def unknown_answers(given: dict[str, str], where: str = "") -> list[str]:
 def invalid_choices(given: dict[str, str], where: str) -> list[str]:
     """ERROR lines for values that are not among an answer's choices. cookiecutter only warns
     about such a default and bakes the first choice instead, so it must be refused here."""
-    questions = json.loads((ROOT / "cookiecutter.json").read_text(encoding="utf-8"))
+    choices = choice_options()
     return [
-        f"ERROR: {name}{where}: {value!r} is not a choice; choose one of {', '.join(questions[name])}"
+        f"ERROR: {name}{where}: {value!r} is not a choice; choose one of {', '.join(choices[name])}"
         for name, value in given.items()
-        if isinstance(questions.get(name), list) and value not in questions[name]
+        if name in choices and value not in choices[name]
     ]
 
 
