@@ -175,7 +175,8 @@ def test_code_signing_config_enforces() -> None:
 def test_log_groups_are_retained_with_the_stack_retention_and_key(kms: str) -> None:
     found = resources(
         '  {{ function.function_log_group("OrdersFunction", "orders") }}\n'
-        '  {{ function.log_group("AccessLogGroup", "/aws/apigateway/${AWS::StackName}-access") }}\n',
+        '  {{ function.log_group("AccessLogGroup", "/aws/apigateway/${AWS::StackName}-access") }}\n'
+        '  {{ function.log_group("ExecutionLogGroup", "API-Gateway-Execution-Logs_${Api}/live", per_instance=false) }}\n',
         kms=kms,
     )
     # A name of this stack instance: a log group that a deleted stack of the same name left
@@ -183,6 +184,8 @@ def test_log_groups_are_retained_with_the_stack_retention_and_key(kms: str) -> N
     assert physical_name(found["OrdersFunctionLogGroup"]["Properties"]["LogGroupName"], "orders-production") == (
         f"/aws/lambda/orders-production-orders-{SAMPLE_STACK_UUID.split('-')[0]}"
     )
+    # A name that already holds a resource's id (new for each stack instance) is kept as it is.
+    assert found["ExecutionLogGroup"]["Properties"]["LogGroupName"] == {"Fn::Sub": "API-Gateway-Execution-Logs_${Api}/live"}
     for group in found.values():
         assert group["DeletionPolicy"] == "RetainExceptOnCreate"
         assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionInDays"}
