@@ -1,0 +1,285 @@
+"""AWS Control Tower's proactive controls (AWS's own Guard rules) on the templates as
+CloudFormation deploys them: `make compliance`.
+
+The rules come from a pinned package (cdklabs-cdk-validator-cfnguard, which ships them with
+their metadata) and run in-process in AWS's pinned Guard engine (cloudformation-validate):
+offline, no binary, no node. Guard cannot follow a Ref, so parameters take their defaults
+and conditions are decided first: what is checked is what `sam deploy` creates with the
+defaults. Every finding fails, unless the resource carries a suppression with its reason:
+
+    Metadata:
+      compliance:
+        skip:
+          - id: CT.LAMBDA.PR.3
+            comment: why this control does not apply here
+
+A suppression that no longer matches a finding also fails (it would hide a future one).
+With --doc, the compliance map must name exactly the controls that evaluate the stack's
+resource types, each with the NIST 800-53 r5 and PCI DSS ids of its metadata.
+
+Usage: python scripts/compliance.py [--doc docs/compliance.md] TEMPLATE.json [...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import tarfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+RULES_DISTRIBUTION = "cdklabs-cdk-validator-cfnguard"
+RULES_FOLDER = "package/rules/control-tower"
+FRAMEWORKS = {"NIST 800-53 Rev 5": "nist", "PCI DSS version 3.2.1": "pci"}
+MIN_REASON_LENGTH = 20
+CONTROL_ID = re.compile(r"\bCT\.[A-Z0-9]+\.PR\.\d+\b")
+NO_VALUE = object()
+
+Template = dict[str, Any]
+
+
+# ------------------------------------------------------------------- the deploy-time view
+def parameter_defaults(template: Template) -> dict[str, Any]:
+    """Each parameter's default as CloudFormation passes it: numbers as numbers, lists split."""
+    defaults: dict[str, Any] = {}
+    for name, parameter in template.get("Parameters", {}).items():
+        if "Default" not in parameter:
+            continue
+        value, kind = parameter["Default"], str(parameter.get("Type", "String"))
+        if kind == "Number":
+            value = float(value) if "." in str(value) else int(value)
+        elif kind == "CommaDelimitedList" or kind.startswith("List<"):
+            value = [item.strip() for item in str(value).split(",")] if value != "" else []
+        defaults[name] = value
+    return defaults
+
+
+class Resolver:
+    """Replaces Refs to parameters by their defaults and decides Fn::If and conditions."""
+
+    def __init__(self, template: Template) -> None:
+        self.parameters = parameter_defaults(template)
+        self.conditions: dict[str, Any] = template.get("Conditions", {})
+        self.decided: dict[str, bool] = {}
+
+    def condition(self, name: str) -> bool:
+        if name not in self.decided:
+            self.decided[name] = bool(self.value(self.conditions[name]))
+        return self.decided[name]
+
+    def value(self, node: Any) -> Any:
+        if isinstance(node, list):
+            return [item for item in (self.value(item) for item in node) if item is not NO_VALUE]
+        if not isinstance(node, dict):
+            return node
+        if len(node) == 1:
+            (key, argument), = node.items()
+            decided = self.intrinsic(key, argument)
+            if decided is not node:
+                return decided
+        resolved = {key: self.value(item) for key, item in node.items()}
+        return {key: item for key, item in resolved.items() if item is not NO_VALUE}
+
+    def intrinsic(self, key: str, argument: Any) -> Any:
+        if key == "Ref" and argument == "AWS::NoValue":
+            return NO_VALUE
+        if key == "Ref" and argument in self.parameters:
+            return self.parameters[argument]
+        if key == "Fn::If":
+            return self.value(argument[1] if self.condition(argument[0]) else argument[2])
+        if key == "Condition" and isinstance(argument, str) and argument in self.conditions:
+            return self.condition(argument)
+        if key == "Fn::Equals":
+            left, right = (self.value(side) for side in argument)
+            return str(left) == str(right)
+        if key == "Fn::Not":
+            return not self.value(argument[0])
+        if key == "Fn::And":
+            return all(self.value(item) for item in argument)
+        if key == "Fn::Or":
+            return any(self.value(item) for item in argument)
+        return {key: argument}
+
+
+def deployed_view(template: Template) -> Template:
+    """The resources `sam deploy` creates with the default parameters, values resolved."""
+    resolver = Resolver(template)
+    view = dict(template)
+    view["Resources"] = {
+        name: resolver.value(resource)
+        for name, resource in template.get("Resources", {}).items()
+        if "Condition" not in resource or resolver.condition(resource["Condition"])
+    }
+    return view
+
+
+# ------------------------------------------------------------------------------ the rules
+@dataclass(frozen=True)
+class Control:
+    id: str
+    title: str
+    fix: str
+    resource_types: frozenset[str]
+    nist: tuple[str, ...]
+    pci: tuple[str, ...]
+    rule: str
+
+
+def package_members() -> Iterator[tuple[str, bytes]]:
+    """The rule files and their metadata, read from the pinned package's own archive."""
+    distribution = metadata.distribution(RULES_DISTRIBUTION)
+    archive = next(file for file in distribution.files or [] if file.name.endswith(".jsii.tgz"))
+    with tarfile.open(str(distribution.locate_file(archive))) as bundle:
+        for member in bundle.getmembers():
+            extracted = bundle.extractfile(member) if member.name.startswith(RULES_FOLDER) else None
+            if extracted is not None:
+                yield member.name, extracted.read()
+
+
+def control_from(meta: dict[str, Any], rule: str) -> Control:
+    mappings = {FRAMEWORKS.get(item["ComplianceFramework"]): item["Ids"] for item in meta.get("ComplianceFrameworkMappings", [])}
+    return Control(
+        id=meta["Id"],
+        title=meta["DisplayName"],
+        fix=meta.get("RemediationMessage", ""),
+        resource_types=frozenset(meta.get("EvaluatedResourceTypes", [])),
+        nist=tuple(mappings.get("nist", [])),
+        pci=tuple(mappings.get("pci", [])),
+        rule=rule,
+    )
+
+
+def control_tower_controls() -> dict[str, Control]:
+    """Control id (CT.LAMBDA.PR.3) to control, for every Guard rule in the package."""
+    rules: dict[str, str] = {}
+    metas: dict[str, dict[str, Any]] = {}
+    for name, content in package_members():
+        stem = Path(name).name.split(".")[0]
+        if name.endswith(".guard"):
+            rules[stem] = content.decode()
+        elif name.endswith(".metadata.json"):
+            metas[stem] = json.loads(content)
+    controls = [control_from(metas[stem], rule) for stem, rule in rules.items() if stem in metas]
+    return {control.id: control for control in controls}
+
+
+def rule_category(control_id: str) -> str:
+    """How the engine names a rule source's findings: guard:ct_lambda_pr_3."""
+    return "guard:" + control_id.lower().replace(".", "_")
+
+
+def guard_findings(view: Template, controls: dict[str, Control]) -> dict[tuple[str, str], str]:
+    """(control id, logical id) to the first failed check, from AWS's Guard engine."""
+    from cloudformation_validate import (  # noqa: PLC0415 - only the compliance tool environment has it
+        CompositeEngine,
+        CompositeEngineConfig,
+        ExternalRuleSource,
+        TemplateContent,
+        ValidateConfig,
+    )
+
+    sources = [ExternalRuleSource(name=control.id.lower().replace(".", "-"), content=control.rule) for control in controls.values()]
+    engine = CompositeEngine(CompositeEngineConfig(guard_rules=sources))
+    report = engine.validate_template(TemplateContent(json.dumps(view), "template"), ValidateConfig(disable_builtin_rules=True))
+    by_category = {rule_category(control.id): control.id for control in controls.values()}
+    findings: dict[tuple[str, str], str] = {}
+    for diagnostic in report.diagnostics:
+        control_id = by_category.get(diagnostic.category, diagnostic.category)
+        logical_id = getattr(diagnostic.entity, "logical_id", None) or "(template)"
+        findings.setdefault((control_id, logical_id), diagnostic.message)
+    return findings
+
+
+# ----------------------------------------------------------------------- the suppressions
+def suppressions(template: Template) -> dict[tuple[str, str], str]:
+    """(control id, logical id) to the written reason, from Metadata.compliance.skip."""
+    found: dict[tuple[str, str], str] = {}
+    for name, resource in template.get("Resources", {}).items():
+        for skip in resource.get("Metadata", {}).get("compliance", {}).get("skip", []):
+            found[(str(skip.get("id")), name)] = str(skip.get("comment", "")).strip()
+    return found
+
+
+def verdict(findings: dict[tuple[str, str], str], skips: dict[tuple[str, str], str], controls: dict[str, Control]) -> list[str]:
+    """What fails: findings without a suppression, suppressions without a reason or a finding.
+    SAM copies a function's Metadata to what it generates from it (permissions, versions), so
+    a suppression is stale only when no resource carrying it has the finding."""
+    problems = []
+    for (control_id, name), message in sorted(findings.items()):
+        if (control_id, name) not in skips:
+            control = controls.get(control_id)
+            title = f"{control.title}. Fix: {control.fix}" if control else message
+            problems.append(f"{control_id} on {name}: {title}")
+    for (control_id, name), reason in sorted(skips.items()):
+        if len(reason) < MIN_REASON_LENGTH:
+            problems.append(f"{name}: suppression of {control_id} has no written reason")
+    used = {control_id for (control_id, name) in skips if (control_id, name) in findings}
+    problems += [
+        f"{control_id}: suppressed on {', '.join(sorted(name for (cid, name) in skips if cid == control_id))} but no longer found"
+        for control_id in sorted({control_id for control_id, _ in skips} - used)
+    ]
+    return problems
+
+
+# ------------------------------------------------------------------------ the compliance map
+def applicable(views: list[Template], controls: dict[str, Control]) -> dict[str, Control]:
+    types = {resource.get("Type") for view in views for resource in view.get("Resources", {}).values()}
+    return {control_id: control for control_id, control in controls.items() if control.resource_types & types}
+
+
+def doc_rows(text: str) -> dict[str, str]:
+    """Control id to its table row, for every row of the document that names one."""
+    return {match.group(0): line for line in text.splitlines() if line.startswith("|") for match in [CONTROL_ID.search(line)] if match}
+
+
+def doc_problems(text: str, expected: dict[str, Control]) -> list[str]:
+    rows = doc_rows(text)
+    problems = [f"compliance map: {control_id} ({expected[control_id].title}) evaluates this stack but has no row" for control_id in sorted(set(expected) - set(rows))]
+    problems += [f"compliance map: {control_id} evaluates no resource of this stack" for control_id in sorted(set(rows) - set(expected))]
+    for control_id in sorted(set(rows) & set(expected)):
+        missing = [framework_id for framework_id in expected[control_id].nist + expected[control_id].pci if f"`{framework_id}`" not in rows[control_id]]
+        if missing:
+            problems.append(f"compliance map: the {control_id} row lacks {', '.join(missing)} from the control's metadata")
+    return problems
+
+
+def table_rows(controls: dict[str, Control]) -> str:
+    """The map's rows, as `--print-rows` gives them to whoever updates the document."""
+    return "\n".join(
+        f"| {control.id} | {control.title} | {' '.join(f'`{i}`' for i in control.nist) or '-'} | {' '.join(f'`{i}`' for i in control.pci) or '-'} |"
+        for control in sorted(controls.values(), key=lambda control: control.id)
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("templates", nargs="+", type=Path)
+    parser.add_argument("--doc", type=Path, help="the compliance map to check against the controls")
+    parser.add_argument("--print-rows", action="store_true", help="print the map's rows for these templates")
+    args = parser.parse_args(argv)
+    controls = control_tower_controls()
+    views = [deployed_view(json.loads(path.read_text())) for path in args.templates]
+    if args.print_rows:
+        print(table_rows(applicable(views, controls)))
+        return 0
+    problems = []
+    for path, view in zip(args.templates, views, strict=True):
+        skips = suppressions(view)
+        problems += [f"{path}: {problem}" for problem in verdict(guard_findings(view, controls), skips, controls)]
+        print(f"compliance: {path}: {len(controls)} Control Tower controls, {len(view['Resources'])} resources, {len(skips)} suppressions with reasons")
+    if args.doc:
+        problems += [f"{args.doc}: {problem}" for problem in doc_problems(args.doc.read_text(), applicable(views, controls))]
+    for problem in problems:
+        print(f"compliance: {problem}")
+    if not problems:
+        print("compliance: no findings")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
