@@ -27,7 +27,7 @@ import json
 import re
 import sys
 import tarfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -38,25 +38,33 @@ RULES_FOLDER = "package/rules/control-tower"
 FRAMEWORKS = {"NIST 800-53 Rev 5": "nist", "PCI DSS version 3.2.1": "pci"}
 MIN_REASON_LENGTH = 20
 CONTROL_ID = re.compile(r"\bCT\.[A-Z0-9]+\.PR\.\d+\b")
-NO_VALUE = object()
+NO_VALUE = object()  # Ref AWS::NoValue: the property is left out
+UNDECIDED = object()  # an intrinsic only CloudFormation can resolve (GetAtt, Sub, pseudo parameters)
 
 Template = dict[str, Any]
 
 
 # ------------------------------------------------------------------- the deploy-time view
 def parameter_defaults(template: Template) -> dict[str, Any]:
-    """Each parameter's default as CloudFormation passes it: numbers as numbers, lists split."""
+    """Each parameter's default as CloudFormation passes it: numbers as numbers, lists split.
+    A parameter without a default, which the deployer must give, becomes `<Name>`."""
     defaults: dict[str, Any] = {}
     for name, parameter in template.get("Parameters", {}).items():
-        if "Default" not in parameter:
-            continue
-        value, kind = parameter["Default"], str(parameter.get("Type", "String"))
-        if kind == "Number":
+        value, kind = parameter.get("Default", f"<{name}>"), str(parameter.get("Type", "String"))
+        if kind == "Number" and "Default" in parameter:
             value = float(value) if "." in str(value) else int(value)
         elif kind == "CommaDelimitedList" or kind.startswith("List<"):
             value = [item.strip() for item in str(value).split(",")] if value != "" else []
         defaults[name] = value
     return defaults
+
+
+CONDITION_FUNCTIONS: dict[str, Callable[[Resolver, Any], bool]] = {
+    "Fn::Equals": lambda resolver, sides: str(resolver.value(sides[0])) == str(resolver.value(sides[1])),
+    "Fn::Not": lambda resolver, operands: not resolver.value(operands[0]),
+    "Fn::And": lambda resolver, operands: all(resolver.value(operand) for operand in operands),
+    "Fn::Or": lambda resolver, operands: any(resolver.value(operand) for operand in operands),
+}
 
 
 class Resolver:
@@ -74,36 +82,27 @@ class Resolver:
 
     def value(self, node: Any) -> Any:
         if isinstance(node, list):
-            return [item for item in (self.value(item) for item in node) if item is not NO_VALUE]
+            return [item for item in map(self.value, node) if item is not NO_VALUE]
         if not isinstance(node, dict):
             return node
         if len(node) == 1:
-            (key, argument), = node.items()
-            decided = self.intrinsic(key, argument)
-            if decided is not node:
+            decided = self.intrinsic(*next(iter(node.items())))
+            if decided is not UNDECIDED:
                 return decided
-        resolved = {key: self.value(item) for key, item in node.items()}
-        return {key: item for key, item in resolved.items() if item is not NO_VALUE}
+        resolved = ((key, self.value(item)) for key, item in node.items())
+        return {key: item for key, item in resolved if item is not NO_VALUE}
 
     def intrinsic(self, key: str, argument: Any) -> Any:
-        if key == "Ref" and argument == "AWS::NoValue":
-            return NO_VALUE
-        if key == "Ref" and argument in self.parameters:
-            return self.parameters[argument]
+        """The value of a function this view decides, else UNDECIDED (left as written)."""
+        if key == "Ref":
+            return NO_VALUE if argument == "AWS::NoValue" else self.parameters.get(argument, UNDECIDED)
         if key == "Fn::If":
             return self.value(argument[1] if self.condition(argument[0]) else argument[2])
         if key == "Condition" and isinstance(argument, str) and argument in self.conditions:
             return self.condition(argument)
-        if key == "Fn::Equals":
-            left, right = (self.value(side) for side in argument)
-            return str(left) == str(right)
-        if key == "Fn::Not":
-            return not self.value(argument[0])
-        if key == "Fn::And":
-            return all(self.value(item) for item in argument)
-        if key == "Fn::Or":
-            return any(self.value(item) for item in argument)
-        return {key: argument}
+        if key in CONDITION_FUNCTIONS:
+            return CONDITION_FUNCTIONS[key](self, argument)
+        return UNDECIDED
 
 
 def deployed_view(template: Template) -> Template:
@@ -142,7 +141,9 @@ def package_members() -> Iterator[tuple[str, bytes]]:
 
 
 def control_from(meta: dict[str, Any], rule: str) -> Control:
-    mappings = {FRAMEWORKS.get(item["ComplianceFramework"]): item["Ids"] for item in meta.get("ComplianceFrameworkMappings", [])}
+    mappings = {
+        FRAMEWORKS.get(item["ComplianceFramework"]): item["Ids"] for item in meta.get("ComplianceFrameworkMappings", [])
+    }
     return Control(
         id=meta["Id"],
         title=meta["DisplayName"],
@@ -175,7 +176,7 @@ def rule_category(control_id: str) -> str:
 
 def guard_findings(view: Template, controls: dict[str, Control]) -> dict[tuple[str, str], str]:
     """(control id, logical id) to the first failed check, from AWS's Guard engine."""
-    from cloudformation_validate import (  # noqa: PLC0415 - only the compliance tool environment has it
+    from cloudformation_validate import (  # only the compliance tool environment has it
         CompositeEngine,
         CompositeEngineConfig,
         ExternalRuleSource,
@@ -183,9 +184,14 @@ def guard_findings(view: Template, controls: dict[str, Control]) -> dict[tuple[s
         ValidateConfig,
     )
 
-    sources = [ExternalRuleSource(name=control.id.lower().replace(".", "-"), content=control.rule) for control in controls.values()]
+    sources = [
+        ExternalRuleSource(name=control.id.lower().replace(".", "-"), content=control.rule)
+        for control in controls.values()
+    ]
     engine = CompositeEngine(CompositeEngineConfig(guard_rules=sources))
-    report = engine.validate_template(TemplateContent(json.dumps(view), "template"), ValidateConfig(disable_builtin_rules=True))
+    report = engine.validate_template(
+        TemplateContent(json.dumps(view), "template"), ValidateConfig(disable_builtin_rules=True)
+    )
     by_category = {rule_category(control.id): control.id for control in controls.values()}
     findings: dict[tuple[str, str], str] = {}
     for diagnostic in report.diagnostics:
@@ -205,24 +211,42 @@ def suppressions(template: Template) -> dict[tuple[str, str], str]:
     return found
 
 
-def verdict(findings: dict[tuple[str, str], str], skips: dict[tuple[str, str], str], controls: dict[str, Control]) -> list[str]:
-    """What fails: findings without a suppression, suppressions without a reason or a finding.
-    SAM copies a function's Metadata to what it generates from it (permissions, versions), so
-    a suppression is stale only when no resource carrying it has the finding."""
+def verdict(
+    findings: dict[tuple[str, str], str], skips: dict[tuple[str, str], str], controls: dict[str, Control]
+) -> list[str]:
+    """What fails: findings without a suppression, suppressions without a reason or a finding."""
+    return unexplained(findings, skips, controls) + unreasoned(skips) + stale(findings, skips)
+
+
+def unexplained(
+    findings: dict[tuple[str, str], str], skips: dict[tuple[str, str], str], controls: dict[str, Control]
+) -> list[str]:
     problems = []
     for (control_id, name), message in sorted(findings.items()):
+        control = controls.get(control_id)
         if (control_id, name) not in skips:
-            control = controls.get(control_id)
-            title = f"{control.title}. Fix: {control.fix}" if control else message
-            problems.append(f"{control_id} on {name}: {title}")
-    for (control_id, name), reason in sorted(skips.items()):
-        if len(reason) < MIN_REASON_LENGTH:
-            problems.append(f"{name}: suppression of {control_id} has no written reason")
-    used = {control_id for (control_id, name) in skips if (control_id, name) in findings}
-    problems += [
-        f"{control_id}: suppressed on {', '.join(sorted(name for (cid, name) in skips if cid == control_id))} but no longer found"
-        for control_id in sorted({control_id for control_id, _ in skips} - used)
+            problems.append(
+                f"{control_id} on {name}: " + (f"{control.title}. Fix: {control.fix}" if control else message)
+            )
+    return problems
+
+
+def unreasoned(skips: dict[tuple[str, str], str]) -> list[str]:
+    return [
+        f"{name}: suppression of {control_id} has no written reason"
+        for (control_id, name), reason in sorted(skips.items())
+        if len(reason) < MIN_REASON_LENGTH
     ]
+
+
+def stale(findings: dict[tuple[str, str], str], skips: dict[tuple[str, str], str]) -> list[str]:
+    """SAM copies a function's Metadata to what it generates from it (permissions, versions), so
+    a suppression is stale only when no resource carrying it has the finding."""
+    used = {control_id for key in skips if key in findings for control_id in key[:1]}
+    problems = []
+    for control_id in sorted({control_id for control_id, _ in skips} - used):
+        carriers = ", ".join(sorted(name for (suppressed, name) in skips if suppressed == control_id))
+        problems.append(f"{control_id}: suppressed on {carriers} but no longer found")
     return problems
 
 
@@ -234,25 +258,48 @@ def applicable(views: list[Template], controls: dict[str, Control]) -> dict[str,
 
 def doc_rows(text: str) -> dict[str, str]:
     """Control id to its table row, for every row of the document that names one."""
-    return {match.group(0): line for line in text.splitlines() if line.startswith("|") for match in [CONTROL_ID.search(line)] if match}
+    return {
+        match.group(0): line
+        for line in text.splitlines()
+        if line.startswith("|")
+        for match in [CONTROL_ID.search(line)]
+        if match
+    }
 
 
 def doc_problems(text: str, expected: dict[str, Control]) -> list[str]:
     rows = doc_rows(text)
-    problems = [f"compliance map: {control_id} ({expected[control_id].title}) evaluates this stack but has no row" for control_id in sorted(set(expected) - set(rows))]
-    problems += [f"compliance map: {control_id} evaluates no resource of this stack" for control_id in sorted(set(rows) - set(expected))]
+    problems = [
+        f"compliance map: {control_id} ({expected[control_id].title}) evaluates this stack but has no row"
+        for control_id in sorted(set(expected) - set(rows))
+    ]
+    problems += [
+        f"compliance map: {control_id} evaluates no resource of this stack"
+        for control_id in sorted(set(rows) - set(expected))
+    ]
     for control_id in sorted(set(rows) & set(expected)):
-        missing = [framework_id for framework_id in expected[control_id].nist + expected[control_id].pci if f"`{framework_id}`" not in rows[control_id]]
+        missing = [
+            framework_id
+            for framework_id in expected[control_id].nist + expected[control_id].pci
+            if f"`{framework_id}`" not in rows[control_id]
+        ]
         if missing:
-            problems.append(f"compliance map: the {control_id} row lacks {', '.join(missing)} from the control's metadata")
+            problems.append(
+                f"compliance map: the {control_id} row lacks {', '.join(missing)} from the control's metadata"
+            )
     return problems
+
+
+def backticked(ids: tuple[str, ...]) -> str:
+    return " ".join(f"`{framework_id}`" for framework_id in ids) or "-"
 
 
 def table_rows(controls: dict[str, Control]) -> str:
     """The map's rows, as `--print-rows` gives them to whoever updates the document."""
+    ordered = sorted(controls.values(), key=lambda control: control.id)
     return "\n".join(
-        f"| {control.id} | {control.title} | {' '.join(f'`{i}`' for i in control.nist) or '-'} | {' '.join(f'`{i}`' for i in control.pci) or '-'} |"
-        for control in sorted(controls.values(), key=lambda control: control.id)
+        f"| {control.id} | {control.title} | {backticked(control.nist)} | {backticked(control.pci)} |"
+        for control in ordered
     )
 
 
@@ -271,9 +318,11 @@ def main(argv: list[str] | None = None) -> int:
     for path, view in zip(args.templates, views, strict=True):
         skips = suppressions(view)
         problems += [f"{path}: {problem}" for problem in verdict(guard_findings(view, controls), skips, controls)]
-        print(f"compliance: {path}: {len(controls)} Control Tower controls, {len(view['Resources'])} resources, {len(skips)} suppressions with reasons")
+        counts = f"{len(controls)} controls, {len(view['Resources'])} resources, {len(skips)} suppressions"
+        print(f"compliance: {path}: {counts}")
     if args.doc:
-        problems += [f"{args.doc}: {problem}" for problem in doc_problems(args.doc.read_text(), applicable(views, controls))]
+        mapped = doc_problems(args.doc.read_text(), applicable(views, controls))
+        problems += [f"{args.doc}: {problem}" for problem in mapped]
     for problem in problems:
         print(f"compliance: {problem}")
     if not problems:

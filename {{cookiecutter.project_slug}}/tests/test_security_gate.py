@@ -144,6 +144,7 @@ def test_topic_encryption_skip_needs_the_gate_metadata() -> None:
         {"checkov": {"skip": [{"id": "CKV_AWS_1", "comment": "because"}]}},
         {"security-gate": {"skip": [{"id": "topic-encryption", "comment": ""}]}},
         {"cfn-lint": {"config": {"ignore_checks": ["W1001"]}}},
+        {"compliance": {"skip": [{"id": "CT.LAMBDA.PR.3"}]}},
     ],
 )
 def test_suppressions_without_a_written_reason_are_findings(metadata: dict[str, Any]) -> None:
