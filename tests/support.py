@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
@@ -85,6 +86,7 @@ def render_stack(**overrides: str) -> str:
 # The IAM action prefix of each CloudFormation resource type's service (AWS::<Service>::...).
 IAM_PREFIX = {
     "ApiGateway": "apigateway",
+    "Backup": "backup",
     "CloudWatch": "cloudwatch",
     "CodeDeploy": "codedeploy",
     "Cognito": "cognito-idp",
@@ -143,6 +145,19 @@ def render_hook(name: str, hook_answers: Mapping[str, Any], directory: Path) -> 
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@cache
+def baked_script(name: str) -> ModuleType:
+    """A script of the baked project's scripts/ (copied without rendering), imported as is."""
+    path = TEMPLATE_DIR / "scripts" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"baked_{name}", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 

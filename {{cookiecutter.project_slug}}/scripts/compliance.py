@@ -23,6 +23,7 @@ Usage: python scripts/compliance.py [--doc docs/compliance.md] TEMPLATE.json [..
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import re
 import sys
@@ -155,6 +156,7 @@ def control_from(meta: dict[str, Any], rule: str) -> Control:
     )
 
 
+@functools.cache
 def control_tower_controls() -> dict[str, Control]:
     """Control id (CT.LAMBDA.PR.3) to control, for every Guard rule in the package."""
     rules: dict[str, str] = {}
@@ -174,25 +176,28 @@ def rule_category(control_id: str) -> str:
     return "guard:" + control_id.lower().replace(".", "_")
 
 
-def guard_findings(view: Template, controls: dict[str, Control]) -> dict[tuple[str, str], str]:
-    """(control id, logical id) to the first failed check, from AWS's Guard engine."""
+@functools.cache
+def guard_engine() -> Any:
+    """AWS's Guard engine with every Control Tower rule loaded (built once: rules compile)."""
     from cloudformation_validate import (  # only the compliance tool environment has it
         CompositeEngine,
         CompositeEngineConfig,
         ExternalRuleSource,
-        TemplateContent,
-        ValidateConfig,
     )
 
-    sources = [
-        ExternalRuleSource(name=control.id.lower().replace(".", "-"), content=control.rule)
-        for control in controls.values()
-    ]
-    engine = CompositeEngine(CompositeEngineConfig(guard_rules=sources))
-    report = engine.validate_template(
+    controls = control_tower_controls().values()
+    sources = [ExternalRuleSource(name=control.id.lower().replace(".", "-"), content=control.rule) for control in controls]
+    return CompositeEngine(CompositeEngineConfig(guard_rules=sources))
+
+
+def guard_findings(view: Template) -> dict[tuple[str, str], str]:
+    """(control id, logical id) to the first failed check, from AWS's Guard engine."""
+    from cloudformation_validate import TemplateContent, ValidateConfig
+
+    report = guard_engine().validate_template(
         TemplateContent(json.dumps(view), "template"), ValidateConfig(disable_builtin_rules=True)
     )
-    by_category = {rule_category(control.id): control.id for control in controls.values()}
+    by_category = {rule_category(control_id): control_id for control_id in control_tower_controls()}
     findings: dict[tuple[str, str], str] = {}
     for diagnostic in report.diagnostics:
         control_id = by_category.get(diagnostic.category, diagnostic.category)
@@ -317,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     problems = []
     for path, view in zip(args.templates, views, strict=True):
         skips = suppressions(view)
-        problems += [f"{path}: {problem}" for problem in verdict(guard_findings(view, controls), skips, controls)]
+        problems += [f"{path}: {problem}" for problem in verdict(guard_findings(view), skips, controls)]
         counts = f"{len(controls)} controls, {len(view['Resources'])} resources, {len(skips)} suppressions"
         print(f"compliance: {path}: {counts}")
     if args.doc:
