@@ -30,6 +30,7 @@ ANSWERS: dict[str, str] = json.loads(
         "vpc": cookiecutter.vpc,
         "kms": cookiecutter.kms,
         "code_signing": cookiecutter.code_signing,
+        "backups": cookiecutter.backups,
         "dependency_bot": cookiecutter.dependency_bot,
         "ci": cookiecutter.ci,
     } | tojson }}"""
@@ -86,6 +87,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "vpc": ("no", "yes"),
     "kms": ("customer-managed", "aws-managed"),
     "code_signing": ("no", "yes"),
+    "backups": ("yes", "no"),
     "dependency_bot": ("dependabot", "renovate"),
     "ci": ("github", "gitlab", "none"),
 }

@@ -116,6 +116,10 @@ EXCLUSIONS = _table(
     # AWS::ApiGateway::RestApi: the stack gives the OpenAPI definition inline (Body).
     ("AWS::ApiGateway::RestApi", "BodyS3Location", "the OpenAPI body is inline, not read from S3", ("s3:GetObject",)),
     ("AWS::ApiGateway::RestApi", None, "only integrations with credentials (a role in the OpenAPI body) pass a role; no integration here runs with a role (Lambda proxy integrations use the function's resource policy)", ("iam:PassRole",)),
+    # AWS::Backup (backups=yes)
+    ("AWS::Backup::BackupVault", "Notifications", "no vault notifications: failed jobs are AWS Backup's own events", ("backup:PutBackupVaultNotifications", "backup:DeleteBackupVaultNotifications")),
+    ("AWS::Backup::BackupVault", "LockConfiguration", "no Vault Lock: a lock in compliance mode cannot be undone, so it is the account owner's decision (docs/deployment.md)", ("backup:PutBackupVaultLockConfiguration", "backup:DeleteBackupVaultLockConfiguration")),
+    ("AWS::Backup::BackupPlan", "BackupPlan.ScanSettings", "no malware scanning of recovery points (its scanner role)", ("iam:PassRole",)),
     # AWS::CodeDeploy::DeploymentGroup
     ("AWS::CodeDeploy::DeploymentGroup", "OnPremisesInstanceTagFilters", "Lambda deployments have no on-premises instances", ("codedeploy:RegisterOnPremisesInstance",)),
     # AWS::Cognito::UserPool
@@ -208,6 +212,7 @@ IAM_ACTION_OF: dict[str, str | None] = {
     "s3:DeleteBucketAnalyticsConfiguration": "s3:PutAnalyticsConfiguration",
     "s3:DeleteBucketMetricsConfiguration": "s3:PutMetricsConfiguration",
     "kms:ReEncrypt": None,  # ReEncrypt is authorized by kms:ReEncryptFrom and kms:ReEncryptTo, both listed
+    "backup-storage:Mount": None,  # not an IAM action (cfn-lint's IAM data knows backup-storage:MountCapsule only)
     "s3:REST.PUT.OBJECT": None,  # an S3 server access log operation name, not an action
 }
 
@@ -339,7 +344,7 @@ class Stack:
         kind = self.resources[logical]["Type"]
         if kind in ("AWS::Lambda::Function", "AWS::IAM::Role", "AWS::S3::Bucket", "AWS::Events::EventBus",
                     "AWS::CodeDeploy::Application", "AWS::CodeDeploy::DeploymentGroup", "AWS::Logs::LogGroup",
-                    "AWS::ApiGateway::Stage", "AWS::CloudWatch::Alarm"):
+                    "AWS::ApiGateway::Stage", "AWS::CloudWatch::Alarm", "AWS::Backup::BackupVault"):
             return self.physical(logical)
         if kind == "AWS::SQS::Queue":
             return f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{self.physical(logical)}"
@@ -382,6 +387,7 @@ class Stack:
             "AWS::SecretsManager::Secret": "Name",
             "AWS::WAFv2::WebACL": "Name",
             "AWS::ApiGateway::Stage": "StageName",
+            "AWS::Backup::BackupVault": "BackupVaultName",
         }
         if kind == "AWS::S3::Bucket":
             return self.named(logical, "BucketName", lower=True)
@@ -485,6 +491,12 @@ class Stack:
                 return [self.apigateway(keys), self.apigateway(f"{keys}/{self.value(props['KeyId'])}")]
             case "AWS::ApiGateway::Account":
                 return [self.apigateway("/account")]
+            case "AWS::Backup::BackupVault":
+                return [self.arn("backup", f"backup-vault:{self.physical(logical)}")]
+            case "AWS::Backup::BackupPlan":
+                return [self.arn("backup", "backup-plan:0a1b2c3d-0000-4000-8000-00000000b9a1")]
+            case "AWS::Backup::BackupSelection":
+                return []  # no ARN of its own: its actions act on the plan's (see calls)
         raise AssertionError(f"{logical}: no ARN known for {kind} ({service}): add it to Stack.arns")
 
     def tags_arn(self, path: str) -> str:
@@ -546,13 +558,14 @@ def calls(stack: Stack, logical: str, action: str) -> list[Call]:  # noqa: C901,
     prefix = action.split(":")[0]
 
     def role(prop: str, service: str) -> list[Call]:
-        return [Call(arn, (("iam:PassedToService", service),)) for arn in stack_role_arns(stack, props[prop])]
+        return [Call(arn, (("iam:PassedToService", service),)) for node in lookup(props, prop) for arn in stack_role_arns(stack, node)]
 
     if action == "iam:PassRole" or (action == "iam:GetRole" and kind == "AWS::ApiGateway::Account"):
         passed = {
             ("AWS::Lambda::Function"): ("Role", "lambda.amazonaws.com"),
             ("AWS::CodeDeploy::DeploymentGroup"): ("ServiceRoleArn", "codedeploy.amazonaws.com"),
             ("AWS::ApiGateway::Account"): ("CloudWatchRoleArn", "apigateway.amazonaws.com"),
+            ("AWS::Backup::BackupSelection"): ("BackupSelection.IamRoleArn", "backup.amazonaws.com"),
         }
         assert kind in passed, f"{kind}: which role does {action} pass? add it to calls()"
         return role(*passed[kind])
@@ -563,11 +576,23 @@ def calls(stack: Stack, logical: str, action: str) -> list[Call]:  # noqa: C901,
             "AWS::Lambda::Function": "KmsKeyArn",
             "AWS::DynamoDB::Table": "SSESpecification.KMSMasterKeyId",
             "AWS::Events::EventBus": "KmsKeyIdentifier",
+            "AWS::Backup::BackupVault": "EncryptionKeyArn",
         }.get(kind)
         if key is not None:
             return [Call(arn) for node in lookup(props, key) for arn in stack.key_arns(node)]
     if prefix == "ec2" and action.startswith("ec2:Describe"):
         return [Call("*")]  # EC2 Describe actions have no resource-level permissions
+    if kind == "AWS::Backup::BackupSelection" and prefix == "backup":
+        plan = stack.logical_of(props["BackupPlanId"])  # IAM authorizes selection calls on the plan (resource type backupPlan)
+        assert plan is not None
+        return [Call(arn) for arn in stack.arns(plan)]
+    if prefix == "backup-storage":
+        return [Call("*")]  # AWS Backup's storage actions have no resource-level permissions
+    if kind == "AWS::Backup::BackupSelection" and action == "iam:GetRole":
+        return [Call(arn) for node in lookup(props, "BackupSelection.IamRoleArn") for arn in stack_role_arns(stack, node)]
+    if kind == "AWS::Backup::BackupSelection" and action == "iam:CreateServiceLinkedRole":
+        backup_role = f"arn:{PARTITION}:iam::{ACCOUNT}:role/aws-service-role/backup.amazonaws.com/AWSServiceRoleForBackup"
+        return [Call(backup_role, (("iam:AWSServiceName", "backup.amazonaws.com"),))]
     if kind == "AWS::Lambda::Function":
         if prefix == "s3":
             bucket = ARTIFACTS_BUCKET if props["Code"]["S3Bucket"] == PLACEHOLDER_BUCKET else props["Code"]["S3Bucket"]

@@ -76,6 +76,8 @@ NAME_LIMITS: dict[tuple[str, str], tuple[int | None, str]] = {
     ("AWS::WAFv2::WebACL", "MetricName"): (255, r"[\w#:.\-/]+"),
     ("AWS::SNS::Topic", "DisplayName"): (100, r".+"),
     ("AWS::Serverless::Api", "Name"): (None, r".+"),  # API Gateway documents no length limit for a REST API name
+    ("AWS::Backup::BackupVault", "BackupVaultName"): (50, r"[a-zA-Z0-9\-\_]{2,50}"),
+    ("AWS::Backup::BackupPlan", "BackupPlanName"): (50, r"[a-zA-Z0-9\-\_\.]{1,50}"),  # 50 in the console, 200 through the API
 }
 
 
@@ -229,3 +231,31 @@ def test_sqs_refuses_large_batches_without_a_batching_window_before_creating_any
     [assertion] = rule["Assertions"]
     assert assertion["Assert"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "MaximumBatchingWindowInSeconds"}, "0"]}]}
     assert template["Parameters"]["BatchSize"]["MaxValue"] > 10
+
+
+# --------------------------------------------------------------------------------------
+# The backup vault (backups=yes): it outlives the stack and never blocks its next create
+
+
+@pytest.mark.parametrize("case", NAME_CASES, ids=lambda case: case["event_source"])
+def test_a_backup_vault_outlives_the_stack_and_never_blocks_its_next_create(case: dict[str, str]) -> None:
+    # "You can delete a backup vault only if it is empty" (AWS Backup): a vault that holds
+    # recovery points fails its delete, and sam delete would end in DELETE_FAILED; the backups
+    # must outlive the stack anyway. So it is retained, except after a failed first create,
+    # when it is still empty. A retained vault keeps its name: the name must change with each
+    # instance of the stack, and fit BackupVaultName (2-50 letters, digits, '-', '_') for
+    # every environment, which a stack name plus the instance does not (the longest stack
+    # name alone is 50 characters): it is the project slug and the stack instance.
+    template = load_yaml(render_stack(**case, backups="yes"))
+    vault = template["Resources"]["BackupVault"]
+    assert vault["DeletionPolicy"] == "RetainExceptOnCreate"
+    assert vault["UpdateReplacePolicy"] == "Retain"
+    value = vault["Properties"]["BackupVaultName"]
+    stacks = environment_stack_names(case)
+    assert max(map(len, stacks)) + len("-0a1b2c3d") > 50, "a stack name plus the instance would not fit"
+    for stack in stacks:
+        first, again = (physical_name(value, stack, uuid) for uuid in (SAMPLE_STACK_UUID, RECREATED_STACK_UUID))
+        assert first != again
+        assert re.fullmatch(r"[a-zA-Z0-9\-\_]{2,50}", first), first
+        # The pipeline's CloudFormation role scopes vaults to <slug>-* (pipeline/bootstrap.yaml).
+        assert first.startswith(case["project_slug"] + "-"), first

@@ -432,3 +432,31 @@ def test_post_gen_twice_gives_the_tree_cookiecutter_gives(
     assert once == tree_snapshot(hooked)
     assert hook.main(raw) == 0
     assert tree_snapshot(raw) == once
+
+
+# --------------------------------------------------------------------------------------
+# backups: a choice, so cookiecutter itself refuses a value it does not list (ValueError,
+# before any file is written); the hook refuses it too, for the callers that pass it through.
+
+BAD_BACKUPS = ["", "maybe", "Yes", "true", "no\n", "{{ 7*7 }}"]
+
+
+@pytest.mark.parametrize("value", BAD_BACKUPS)
+def test_backups_is_yes_or_no(value: str) -> None:
+    errors = PRE_GEN.errors_in(answers() | {"backups": value})
+    assert errors == [f"backups: {value!r} is not a choice; use one of yes, no"], errors
+
+
+@pytest.mark.parametrize("value", BAD_BACKUPS)
+def test_a_bake_with_an_invalid_backups_answer_leaves_no_directory(value: str, empty_output: Output, cookiecutter_config: Path) -> None:
+    with pytest.raises((FailedHookException, ValueError)):
+        bake_directly(empty_output.path, cookiecutter_config, backups=value)
+    empty_output.assert_untouched()
+
+
+def test_backups_defaults_to_yes_and_applies_to_every_event_source() -> None:
+    assert choice_options()["backups"][0] == "yes"
+    assert not [rule for rule in PRE_GEN.COMBINATIONS if rule[0] == "backups"]
+    for source in enabled_values()["event_source"]:
+        for value in ("yes", "no"):
+            assert PRE_GEN.errors_in(answers() | {"event_source": source, "backups": value}) == []

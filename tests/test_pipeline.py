@@ -321,7 +321,9 @@ def test_gitlab_pipeline_stages_and_oidc(bakery: Any, answers: dict[str, str]) -
     assert runtime
     assert pipeline["default"]["image"].startswith(f"python:{runtime[1]}-")
     jobs = {name: job for name, job in pipeline.items() if isinstance(job, dict) and "stage" in job}
-    assert set(jobs) == {"check", "audit", "template-drift", "build", "deploy-staging", "deploy-production"}
+    assert set(jobs) == {
+        "check", "audit", "compliance-audit", "template-drift", "build", "deploy-staging", "deploy-production"
+    }
     assert "make check" in jobs["check"]["script"]
     assert "make audit" in jobs["audit"]["script"]
     assert any("cruft check" in line for line in jobs["template-drift"]["script"])
@@ -343,6 +345,62 @@ def test_gitlab_pipeline_stages_and_oidc(bakery: Any, answers: dict[str, str]) -
     assert set(jobs["deploy-production"]["needs"]) == {"build", "deploy-staging"}
     assert [rule.get("when") for rule in jobs["deploy-production"]["rules"]] == ["manual"]
     assert jobs["deploy-production"]["rules"][0]["allow_failure"] is False
+
+
+# ---------------------------------------------------------------------------- the compliance audit
+# The Node.js lines the AWS CDK supports (its "Supported Node.js versions" page: 24 until
+# 2028-10-30, 22 until 2027-10-30; 20 ended 2026-10-30). cdk-nag runs aws-cdk-lib on node.
+CDK_SUPPORTED_NODE = {22, 24}
+AUDIT_ARTIFACT = "build/compliance-audit.json"
+
+
+@pytest.mark.parametrize("answers", COMBINATIONS, ids=combination_id)
+def test_compliance_audit_is_a_target_outside_check(bakery: Any, answers: dict[str, str]) -> None:
+    makefile = (bakery(answers) / "Makefile").read_text(encoding="utf-8")
+    check_line = next(line for line in makefile.splitlines() if line.startswith("check:"))
+    assert "compliance-audit" not in check_line, "the audit needs node and minutes: not part of check"
+    assert "\ncompliance-audit: $(TRANSFORMED) ##" in makefile
+    minimum = re.search(r"^NODE_MIN_MAJOR := (\d+)$", makefile, re.MULTILINE)
+    assert minimum, "the Makefile must refuse a node the AWS CDK does not support"
+    assert int(minimum[1]) == min(CDK_SUPPORTED_NODE)
+    assert re.search(r"^CDK_NAG := .*--with cdk-nag==[\d.]+ --with aws-cdk-lib==[\d.]+ python$", makefile, re.MULTILINE)
+
+
+@pytest.mark.parametrize("answers", GITHUB, ids=combination_id)
+def test_github_compliance_audit_job(bakery: Any, answers: dict[str, str]) -> None:
+    pull_request = workflows(bakery(answers))["pull-request.yml"]
+    job = pull_request["jobs"]["compliance-audit"]
+    assert "if" not in job, "the audit runs on pull requests, the weekly schedule and on demand"
+    steps = job["steps"]
+    node = next(step for step in steps if str(step.get("uses", "")).startswith("actions/setup-node@"))
+    version = node["with"]["node-version"]
+    if version == "${{ env.NODE_VERSION }}":
+        version = pull_request["env"]["NODE_VERSION"]
+    assert int(str(version).split(".")[0]) in CDK_SUPPORTED_NODE, f"node {version}: not a line the AWS CDK supports"
+    assert node["with"]["package-manager-cache"] is False
+    runs = [step.get("run") for step in steps]
+    assert "make compliance-audit" in runs
+    upload = next(step for step in steps if str(step.get("uses", "")).startswith("actions/upload-artifact@"))
+    assert steps.index(upload) > runs.index("make compliance-audit")
+    assert upload["if"] == "${{ !cancelled() }}", "the findings are the report: upload them when the audit fails too"
+    assert AUDIT_ARTIFACT in upload["with"]["path"].split()
+    assert upload["with"]["if-no-files-found"] == "error"
+
+
+@pytest.mark.parametrize("answers", GITLAB, ids=combination_id)
+def test_gitlab_compliance_audit_job(bakery: Any, answers: dict[str, str]) -> None:
+    pipeline = load_yaml(bakery(answers) / ".gitlab-ci.yml")
+    job = pipeline["compliance-audit"]
+    image = re.match(r"^node:(\d+)[-.@]", job["image"])
+    assert image, f"{job['image']}: the audit job runs on a node image of a pinned major version"
+    assert int(image[1]) in CDK_SUPPORTED_NODE
+    assert any(line.startswith("make compliance-audit") for line in job["script"])
+    assert job["artifacts"]["when"] == "always", "the findings are the report: keep them when the audit fails too"
+    assert AUDIT_ARTIFACT in job["artifacts"]["paths"]
+    assert "id_tokens" not in job
+    sources = {rule["if"] for rule in job["rules"]}
+    assert '$CI_PIPELINE_SOURCE == "merge_request_event"' in sources
+    assert '$CI_PIPELINE_SOURCE == "schedule"' in sources
 
 
 def gitlab_audiences(pipeline: dict[str, Any]) -> dict[str, set[str]]:

@@ -448,3 +448,98 @@ def test_the_shared_parts_never_reach_a_baked_project() -> None:
     # cookiecutter only walks the project folder: templates/ must stay outside it.
     assert STACK_PARTS_DIR.parent == TEMPLATE_DIR.parent
     assert not (TEMPLATE_DIR / "templates").exists()
+
+
+# --------------------------------------------------------------------------------------
+# backup.yaml.j2: the daily AWS Backup of the business tables (backups=yes)
+
+BACKUP_TYPES = ("AWS::Backup::BackupVault", "AWS::Backup::BackupPlan", "AWS::Backup::BackupSelection")
+
+
+def business_tables(template: dict[str, Any]) -> set[str]:
+    """Every table of the stack but the idempotency records (they expire by TTL)."""
+    return {name for name, r in template["Resources"].items() if r["Type"] == "AWS::DynamoDB::Table" and name != "IdempotencyTable"}
+
+
+def key_services(template: dict[str, Any]) -> list[str]:
+    statements = template["Resources"]["ServiceKey"]["Properties"]["KeyPolicy"]["Statement"]
+    [use] = [s for s in statements if s.get("Sid") == "AccountUsesTheKeyOnlyThroughTheseServices"]
+    return [entry["Fn::Sub"].split(".")[0] for entry in use["Condition"]["StringEquals"]["kms:ViaService"]]
+
+
+@pytest.mark.parametrize("kms", SWITCHES["kms"])
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_backups_yes_backs_up_exactly_the_business_tables_daily(variant: str, kms: str) -> None:
+    template = load_yaml(render_stack(event_source=variant, kms=kms, backups="yes"))
+    resources_ = template["Resources"]
+    tables = business_tables(template)
+    assert tables and "IdempotencyTable" in resources_
+    [vault] = [name for name, r in resources_.items() if r["Type"] == "AWS::Backup::BackupVault"]
+    [plan] = [r["Properties"]["BackupPlan"] for r in resources_.values() if r["Type"] == "AWS::Backup::BackupPlan"]
+    [selection] = [r["Properties"] for r in resources_.values() if r["Type"] == "AWS::Backup::BackupSelection"]
+    # Exactly the business tables, by ARN, with the stack's own backup role.
+    chosen = selection["BackupSelection"]
+    assert sorted(chosen["Resources"], key=str) == sorted(({"Fn::GetAtt": [t, "Arn"]} for t in tables), key=str)
+    assert "Conditions" not in chosen and "ListOfTags" not in chosen and "NotResources" not in chosen
+    assert chosen["IamRoleArn"] == {"Fn::GetAtt": ["BackupRole", "Arn"]}
+    assert selection["BackupPlanId"] == {"Ref": "BackupPlan"}
+    # Daily, into the vault, kept BackupRetentionInDays (bounded, 35 by default).
+    [rule] = plan["BackupPlanRule"]
+    assert rule["TargetBackupVault"] == {"Ref": vault}
+    assert re.fullmatch(r"cron\(\d+ \d+ \* \* \? \*\)", rule["ScheduleExpression"]), "once a day"
+    assert rule["Lifecycle"] == {"DeleteAfterDays": {"Ref": "BackupRetentionInDays"}}
+    retention = template["Parameters"]["BackupRetentionInDays"]
+    assert retention["Default"] == 35 and retention["Default"] in retention["AllowedValues"]
+    assert min(retention["AllowedValues"]) >= 7 and max(retention["AllowedValues"]) <= 365
+    # Encrypted with the stack's key, which lets the account use it through AWS Backup.
+    properties = resources_[vault]["Properties"]
+    if kms == "customer-managed":
+        assert properties["EncryptionKeyArn"] == {"Fn::GetAtt": ["ServiceKey", "Arn"]}
+        assert "backup" in key_services(template)
+    else:
+        assert "EncryptionKeyArn" not in properties, "no key: AWS Backup's AWS managed key"
+        assert checkov_skips(resources_[vault]) == {"CKV_AWS_166"}
+    # Nobody deletes a recovery point or shortens its retention.
+    [deny] = properties["AccessPolicy"]["Statement"]
+    assert deny["Effect"] == "Deny" and deny["Principal"] == "*" and deny["Resource"] == "*"
+    assert set(deny["Action"]) == {"backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"}
+    assert "Condition" not in deny
+
+
+@pytest.mark.parametrize("kms", SWITCHES["kms"])
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_the_backup_role_is_assumed_by_aws_backup_and_reaches_only_the_business_tables(variant: str, kms: str) -> None:
+    template = load_yaml(render_stack(event_source=variant, kms=kms, backups="yes"))
+    role = template["Resources"]["BackupRole"]["Properties"]
+    assert "ManagedPolicyArns" not in role, "the DynamoDB actions are written out, not AWS's policy for every service"
+    [trust] = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "backup.amazonaws.com"} and trust["Action"] == "sts:AssumeRole"
+    tables = business_tables(template)
+    table_arns = sorted(({"Fn::GetAtt": [t, "Arn"]} for t in tables), key=str)
+    statements = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
+    for statement in statements:
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        assert all("*" not in action for action in actions), statement
+        assert statement["Resource"] != "*", statement
+    [backup] = [s for s in statements if "dynamodb:StartAwsBackupJob" in s["Action"]]
+    assert sorted(backup["Resource"], key=str) == table_arns
+    assert "IdempotencyTable" not in str(statements)
+    [restore] = [s for s in statements if "dynamodb:RestoreTableFromAwsBackup" in s["Action"]]
+    assert restore["Resource"]["Fn::Sub"].endswith(":table/${AWS::StackName}-restore-*"), "restores only into new tables"
+    keys = [s for s in statements if any(a.startswith("kms:") for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]]))]
+    if kms == "customer-managed":
+        assert keys and all(s["Resource"] == {"Fn::GetAtt": ["ServiceKey", "Arn"]} and "kms:ViaService" in s["Condition"]["StringEquals"] for s in keys)
+    else:
+        assert keys == []
+
+
+@pytest.mark.parametrize("kms", SWITCHES["kms"])
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_backups_no_has_no_vault_plan_selection_or_role(variant: str, kms: str) -> None:
+    template = load_yaml(render_stack(event_source=variant, kms=kms, backups="no"))
+    assert [name for name, r in template["Resources"].items() if r["Type"] in BACKUP_TYPES] == []
+    assert "BackupRole" not in template["Resources"]
+    assert "BackupRetentionInDays" not in template["Parameters"]
+    if kms == "customer-managed":
+        assert "backup" not in key_services(template)
+    assert business_tables(template), "the tables stay, with point-in-time recovery"

@@ -43,6 +43,7 @@ STAR_RESOURCE_ACTIONS = {
     "logs:ListLogDeliveries": "CloudWatch Logs vended log delivery has no resource-level permissions",
     "logs:DescribeResourcePolicies": "CloudWatch Logs resource policies have no resource-level permissions",
     "logs:PutResourcePolicy": "CloudWatch Logs resource policies have no resource-level permissions",
+    "backup-storage:MountCapsule": "AWS Backup storage has no resource-level permissions",
 }
 POLICY_PROPERTIES = ("PolicyDocument", "AssumeRolePolicyDocument", "KeyPolicy")
 
@@ -163,6 +164,7 @@ NAME_PROPERTIES = {
     "AWS::SecretsManager::Secret": "Name",  # pragma: allowlist secret - a resource type, not a secret
     "AWS::IAM::Role": "RoleName",
     "AWS::Lambda::Function": "FunctionName",
+    "AWS::Backup::BackupVault": "BackupVaultName",
 }
 
 
