@@ -118,8 +118,40 @@ def test_bake(cookies: Any, combination: dict[str, str]) -> None:
         function_settings(template, "Architectures")
     )
 
+    check_user_pool(template, context)
+
     pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
     assert pyproject["project"]["name"] == context["project_slug"]
+
+
+def check_user_pool(template: dict[str, Any], context: dict[str, str]) -> None:
+    """A Cognito bake's user pool asks every sign-in for a TOTP code (no SMS), resets passwords
+    through the verified email alone, and has threat protection ENFORCED by default, on the
+    Plus plan it needs; only UserPoolThreatProtection=OFF puts the pool on the cheaper Lite
+    plan. Every other bake has no user pool."""
+    pools = {name: r for name, r in template["Resources"].items() if r["Type"] == "AWS::Cognito::UserPool"}
+    if (context["event_source"], context["api_auth"]) != ("api", "cognito"):
+        assert not pools, f"a user pool in a bake without Cognito: {sorted(pools)}"
+        assert "UserPoolThreatProtection" not in template.get("Parameters", {})
+        return
+    assert list(pools) == ["UserPool"]
+    pool = pools["UserPool"]["Properties"]
+    assert pool["MfaConfiguration"] == "ON", "MFA must be required (a quoted \"ON\": YAML reads a bare ON as true)"
+    assert pool["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
+    assert "SmsConfiguration" not in pool
+    assert pool.get("AccountRecoverySetting") == {"RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]}
+
+    parameter = template["Parameters"]["UserPoolThreatProtection"]
+    assert parameter["Default"] == "ENFORCED"
+    assert set(parameter["AllowedValues"]) == {"ENFORCED", "AUDIT", "OFF"}
+    assert pool.get("UserPoolAddOns") == {"AdvancedSecurityMode": {"Ref": "UserPoolThreatProtection"}}
+    tier = pool.get("UserPoolTier")
+    assert isinstance(tier, dict) and "Fn::If" in tier, f"the feature plan must follow UserPoolThreatProtection: {tier}"
+    condition, if_true, if_false = tier["Fn::If"]
+    reference, off = template["Conditions"][condition]["Fn::Equals"]
+    assert reference == {"Ref": "UserPoolThreatProtection"}
+    tiers = {value: if_true if value == off else if_false for value in parameter["AllowedValues"]}
+    assert tiers == {"ENFORCED": "PLUS", "AUDIT": "PLUS", "OFF": "LITE"}
 
 
 JINJA = re.compile(rb"\{\{|\{%")
