@@ -1,7 +1,8 @@
 """AWS Control Tower's proactive controls (make compliance) hold for every bake of the
 covering set: the SAM-transformed template and, with a pipeline, pipeline/bootstrap.yaml
 have no finding without a suppression and its reason, and no stale suppression; the
-bake's docs/compliance.md lists exactly the controls that evaluate its resources.
+bake's docs/compliance.md lists exactly the controls that evaluate its resources, and
+names no resource its templates do not declare.
 
 The baked project's own scripts/compliance.py and scripts/sam_transform.py run in-process,
 with the same pins as its Makefile (this repository's dev dependencies)."""
@@ -69,7 +70,9 @@ def test_every_control_holds_or_is_suppressed_with_its_reason(combination: dict[
         for name, view in views.items()
         for problem in compliance.verdict(findings_of(json.dumps(view, sort_keys=True)), compliance.suppressions(view), controls)
     ]
-    problems += compliance.doc_problems(rendered(combination, "docs/compliance.md"), compliance.applicable(list(views.values()), controls))
+    doc = rendered(combination, "docs/compliance.md")
+    problems += compliance.doc_problems(doc, compliance.applicable(list(views.values()), controls))
+    problems += compliance.named_problems(doc, list(views.values()), None)  # files: the baked make check
     assert problems == []
 
 

@@ -39,6 +39,10 @@ RULES_FOLDER = "package/rules/control-tower"
 FRAMEWORKS = {"NIST 800-53 Rev 5": "nist", "PCI DSS version 3.2.1": "pci"}
 MIN_REASON_LENGTH = 20
 CONTROL_ID = re.compile(r"\bCT\.[A-Z0-9]+\.PR\.\d+\b")
+BACKTICKED = re.compile(r"`([^`]+)`")
+LOGICAL_ID = re.compile(r"^[A-Z][a-z][A-Za-z0-9]*$")
+APPLIES_ON = re.compile(r" on ((?:`[^`]+`(?:, | and )?)+)")
+DECLARED = ("Resources", "Parameters", "Outputs")
 NO_VALUE = object()  # Ref AWS::NoValue: the property is left out
 UNDECIDED = object()  # an intrinsic only CloudFormation can resolve (GetAtt, Sub, pseudo parameters)
 
@@ -186,7 +190,9 @@ def guard_engine() -> Any:
     )
 
     controls = control_tower_controls().values()
-    sources = [ExternalRuleSource(name=control.id.lower().replace(".", "-"), content=control.rule) for control in controls]
+    sources = [
+        ExternalRuleSource(name=control.id.lower().replace(".", "-"), content=control.rule) for control in controls
+    ]
     return CompositeEngine(CompositeEngineConfig(guard_rules=sources))
 
 
@@ -295,6 +301,41 @@ def doc_problems(text: str, expected: dict[str, Control]) -> list[str]:
     return problems
 
 
+def applies_to(text: str) -> set[str]:
+    """The names the map says something applies to: a table's Resources column, and what a
+    bullet's suppression is "on"."""
+    names: set[str] = set()
+    column = None
+    for line in text.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")] if line.startswith("|") else []
+        column = cells.index("Resources") if "Resources" in cells else (column if cells else None)
+        if column is not None and len(cells) > column:
+            names |= set(BACKTICKED.findall(cells[column]))
+        for listed in APPLIES_ON.findall(line) if line.startswith("- ") else []:
+            names |= set(BACKTICKED.findall(listed))
+    return {name for name in names if LOGICAL_ID.match(name)}
+
+
+def named_problems(text: str, views: list[Template], root: Path | None) -> list[str]:
+    """Resources the map names that no template declares; files (under `root`) it names that
+    the project does not have (build output excepted: it exists after a make target)."""
+    declared = {name for view in views for part in DECLARED for name in view.get(part, {})}
+    problems = [
+        f"compliance map: names {name}, which no template of this stack declares"
+        for name in sorted(applies_to(text) - declared)
+    ]
+    paths = {
+        name for name in BACKTICKED.findall(text) if "/" in name and " " not in name and not name.startswith("build/")
+    }
+    if root is not None:
+        problems += [
+            f"compliance map: names {path}, which this project does not have"
+            for path in sorted(paths)
+            if not (root / path).exists()
+        ]
+    return problems
+
+
 def backticked(ids: tuple[str, ...]) -> str:
     return " ".join(f"`{framework_id}`" for framework_id in ids) or "-"
 
@@ -326,7 +367,8 @@ def main(argv: list[str] | None = None) -> int:
         counts = f"{len(controls)} controls, {len(view['Resources'])} resources, {len(skips)} suppressions"
         print(f"compliance: {path}: {counts}")
     if args.doc:
-        mapped = doc_problems(args.doc.read_text(), applicable(views, controls))
+        text = args.doc.read_text()
+        mapped = doc_problems(text, applicable(views, controls)) + named_problems(text, views, Path.cwd())
         problems += [f"{args.doc}: {problem}" for problem in mapped]
     for problem in problems:
         print(f"compliance: {problem}")

@@ -356,9 +356,10 @@ def suppression_findings(source: Template) -> list[str]:
         for skip in gate_skips(resource):
             if len(str(skip.get("comment", "")).strip()) < MIN_REASON_LENGTH:
                 findings.append(f"{name}: security-gate suppression {skip.get('id')} has no written reason")
-        for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", []):
-            if len(str(skip.get("comment", "")).strip()) < MIN_REASON_LENGTH:
-                findings.append(f"{name}: checkov suppression {skip.get('id')} has no written reason")
+        for tool in ("checkov", "compliance"):
+            for skip in resource.get("Metadata", {}).get(tool, {}).get("skip", []):
+                if len(str(skip.get("comment", "")).strip()) < MIN_REASON_LENGTH:
+                    findings.append(f"{name}: {tool} suppression {skip.get('id')} has no written reason")
         ignored = resource.get("Metadata", {}).get("cfn-lint", {}).get("config", {}).get("ignore_checks", [])
         reasons = resource.get("Metadata", {}).get("cfn-lint", {}).get("reasons", {})
         findings += [

@@ -4,6 +4,7 @@ judges findings against suppressions, and how it holds docs/compliance.md to the
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from scripts import compliance
@@ -122,4 +123,24 @@ def test_control_metadata_maps_frameworks_by_name() -> None:
         ("AC-3",),
         ("7.1.1",),
         frozenset({"AWS::S3::Bucket"}),
+    )
+
+
+def test_the_map_names_only_resources_the_templates_declare_and_files_that_exist(tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "compliance.md").write_text("")
+    text = (
+        "| Rule | Resources | Reason |\n|---|---|---|\n| `X-1` | `Function`, `Gone` | see `docs/compliance.md` |\n"
+        "\n- CT.S3.PR.9 on `Bucket` and `Function`: `LITE` is a value, `DeadLetterConfig` a property, "
+        "`scripts/missing.py` a file, `build/report.json` an output\n"
+    )
+    views = [template(Function={"Type": "AWS::Lambda::Function"})]
+    assert compliance.named_problems(text, views, tmp_path) == [
+        "compliance map: names Bucket, which no template of this stack declares",
+        "compliance map: names Gone, which no template of this stack declares",
+        "compliance map: names scripts/missing.py, which this project does not have",
+    ]
+    assert (
+        compliance.named_problems(text, views, None)[-1]
+        == "compliance map: names Gone, which no template of this stack declares"
     )
