@@ -87,7 +87,6 @@ def render_stack(**overrides: str) -> str:
 IAM_PREFIX = {
     "ApiGateway": "apigateway",
     "Backup": "backup",
-    "Backup": "backup",
     "CloudWatch": "cloudwatch",
     "CodeDeploy": "codedeploy",
     "Cognito": "cognito-idp",
