@@ -190,6 +190,7 @@ EXCLUSIONS = _table(
     # AWS::SecretsManager::Secret
     ("AWS::SecretsManager::Secret", "ReplicaRegions", "single-Region secrets", ("secretsmanager:ReplicateSecretToRegions", "secretsmanager:RemoveRegionsFromReplication")),
     ("AWS::SecretsManager::Secret", "SecretString", "the value is generated (GenerateSecretString), never read back", ("secretsmanager:GetSecretValue",)),
+    ("AWS::SecretsManager::RotationSchedule", "HostedRotationLambda", "our own rotation function (RotationLambdaARN): no hosted rotation role to pass", ("iam:PassRole",)),
     # AWS::WAFv2
     ("AWS::WAFv2::WebACL", "MonetizationConfig", "no paid rule groups or monetization", ("payments:GetConnectedAccount",)),
     ("AWS::WAFv2::WebACLAssociation", "ResourceArn", "the web ACL protects an API Gateway stage only", ("amplify:AssociateWebACL", "amplify:DisassociateWebACL", "amplify:GetWebACLForResource", "apprunner:AssociateWebAcl", "apprunner:DescribeWebAclForService", "apprunner:DisassociateWebAcl", "appsync:AssociateWebACL", "appsync:DisassociateWebACL", "appsync:GetWebACLForResource", "appsync:SetWebACL", "bedrock-agentcore:GatewayAssociateWebACL", "bedrock-agentcore:GatewayDisassociateWebACL", "bedrock-agentcore:GatewayGetWebACLForResource", "cognito-idp:AssociateWebACL", "cognito-idp:DisassociateWebACL", "cognito-idp:GetWebACLForResource", "ec2:AssociateVerifiedAccessInstanceWebAcl", "ec2:DescribeVerifiedAccessInstanceWebAclAssociations", "ec2:DisassociateVerifiedAccessInstanceWebAcl", "ec2:GetVerifiedAccessInstanceWebAcl", "elasticloadbalancing:CreateWebACLAssociation", "elasticloadbalancing:DeleteWebACLAssociation", "elasticloadbalancing:GetLoadBalancerWebACL", "elasticloadbalancing:SetWebACL"), _only_api_stages),
@@ -467,6 +468,8 @@ class Stack:
                 return [self.arn("cognito-idp", f"userpool/{self.value(props['UserPoolId'])}")]
             case "AWS::SecretsManager::Secret":
                 return [self.arn("secretsmanager", f"secret:{self.physical(logical)}-AbCdEf")]
+            case "AWS::SecretsManager::RotationSchedule":
+                return [str(self.value(props["SecretId"]))]  # its actions act on the secret
             case "AWS::WAFv2::WebACL":
                 return [self.arn("wafv2", f"regional/webacl/{self.physical(logical)}/0a1b2c3d-0000-4000-8000-00000000acl1")]
             case "AWS::WAFv2::WebACLAssociation":
@@ -619,6 +622,8 @@ def calls(stack: Stack, logical: str, action: str) -> list[Call]:  # noqa: C901,
             return deployment_config(stack, logical)
         if action in ("codedeploy:GetApplicationRevision", "codedeploy:RegisterApplicationRevision"):
             return [Call(stack.arn("codedeploy", f"application:{stack.value(props['ApplicationName'])}"))]
+    if kind == "AWS::SecretsManager::RotationSchedule" and action == "lambda:InvokeFunction":
+        return [Call(str(stack.value(props["RotationLambdaARN"])))]  # RotateSecret's caller may invoke the function
     if kind == "AWS::WAFv2::WebACLAssociation" and prefix == "apigateway":
         return [Call(str(stack.value(props["ResourceArn"])))]
     if kind == "AWS::WAFv2::LoggingConfiguration" and prefix == "logs":

@@ -43,10 +43,16 @@ class DeployedFunction:
     timeout_seconds: int
 
 
-def deployed_function(template_path: Path = ROOT / "template.yaml") -> DeployedFunction:
+def deployed_function(template_path: Path = ROOT / "template.yaml", logical_id: str | None = None) -> DeployedFunction:
+    """The function ``logical_id`` as template.yaml deploys it; without one, the function behind the
+    event source: the stack's only function, or the one of several that has Events."""
     template = load_source(template_path)
-    [function] = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::Serverless::Function"]
-    settings = template["Globals"]["Function"] | function
+    functions = {
+        n: r["Properties"] for n, r in template["Resources"].items() if r["Type"] == "AWS::Serverless::Function"
+    }
+    if logical_id is None:
+        [logical_id] = [name for name, function in functions.items() if len(functions) == 1 or "Events" in function]
+    settings = template["Globals"]["Function"] | functions[logical_id]
     name = str(settings["FunctionName"]["Fn::Sub"]).replace("${AWS::StackName}", STACK_NAME)
     return DeployedFunction(name=name, memory_mb=int(settings["MemorySize"]), timeout_seconds=int(settings["Timeout"]))
 

@@ -3,25 +3,63 @@
 The key is a secret: it lives in Secrets Manager, never in an environment variable (the
 function only gets the secret's ARN). Powertools fetches it on first use and caches it for
 five minutes, so a rotated key is picked up without a redeploy and without a call per request.
+
+Secrets Manager rotates the key (rotation.py): signing always uses the current version
+(AWSCURRENT); verification accepts the current and the previous one (AWSPREVIOUS), so what
+was signed before a rotation still verifies until the next rotation retires its key.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from .settings import settings
 
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
 KEY_CACHE_SECONDS = 300
+MIN_KEY_LENGTH = 32
+CURRENT = "AWSCURRENT"
+PREVIOUS = "AWSPREVIOUS"
+
+
+def usable_key(key: Any) -> str:
+    """``key`` if it is one this service signs with; the rotation tests a new key with this too."""
+    if not isinstance(key, str) or len(key) < MIN_KEY_LENGTH:
+        raise RuntimeError(f"the signing secret must be a string of at least {MIN_KEY_LENGTH} characters")
+    return key
 
 
 def signing_key() -> str:
     from aws_lambda_powertools.utilities import parameters  # deferred: only creating items needs it
 
-    key = parameters.get_secret(settings().signing_secret_arn, max_age=KEY_CACHE_SECONDS)
-    if not isinstance(key, str) or len(key) < 32:
-        raise RuntimeError("the signing secret must be a string of at least 32 characters")
-    return key
+    return usable_key(parameters.get_secret(settings().signing_secret_arn, max_age=KEY_CACHE_SECONDS))
+
+
+@cache
+def previous_keys() -> SecretsProvider:
+    """A provider of its own for AWSPREVIOUS: Powertools caches a secret by its name alone, so
+    through the default provider the previous key would replace the current one in the cache."""
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+    return SecretsProvider()
+
+
+def previous_key() -> str | None:
+    """The key before the last rotation, or None before the first rotation (no such version)."""
+    from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+
+    try:
+        key = previous_keys().get(settings().signing_secret_arn, max_age=KEY_CACHE_SECONDS, VersionStage=PREVIOUS)
+    except GetParameterError as error:
+        if "ResourceNotFoundException" in str(error):
+            return None
+        raise
+    return usable_key(key)
 
 
 def sign(message: str, key: str) -> str:
@@ -30,3 +68,13 @@ def sign(message: str, key: str) -> str:
 
 def signature_for(item_id: str) -> str:
     return sign(item_id, signing_key())
+
+
+def verify(message: str, signature: str) -> bool:
+    """Whether ``signature`` is this service's signature of ``message`` under the current key or
+    the previous one (signed before the last rotation). Compared in constant time."""
+    given = signature.encode()  # bytes: compare_digest refuses a str that is not ASCII
+    if hmac.compare_digest(sign(message, signing_key()).encode(), given):
+        return True
+    previous = previous_key()
+    return previous is not None and hmac.compare_digest(sign(message, previous).encode(), given)
