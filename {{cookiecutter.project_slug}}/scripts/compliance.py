@@ -43,6 +43,7 @@ BACKTICKED = re.compile(r"`([^`]+)`")
 LOGICAL_ID = re.compile(r"^[A-Z][a-z][A-Za-z0-9]*$")
 APPLIES_ON = re.compile(r" on ((?:`[^`]+`(?:, | and )?)+)")
 DECLARED = ("Resources", "Parameters", "Outputs")
+PATH = re.compile(r"^[\w.<>-]*/[\w./<>-]*$")  # docs/compliance.md, src/<package>/: not an ARN or a rule id
 NO_VALUE = object()  # Ref AWS::NoValue: the property is left out
 UNDECIDED = object()  # an intrinsic only CloudFormation can resolve (GetAtt, Sub, pseudo parameters)
 
@@ -304,6 +305,18 @@ def doc_problems(text: str, expected: dict[str, Control]) -> list[str]:
 def applies_to(text: str) -> set[str]:
     """The names the map says something applies to: a table's Resources column, and what a
     bullet's suppression is "on"."""
+    names = resources_columns(text) | {
+        name
+        for line in text.splitlines()
+        if line.startswith("- ")
+        for listed in APPLIES_ON.findall(line)
+        for name in BACKTICKED.findall(listed)
+    }
+    return {name for name in names if LOGICAL_ID.match(name)}
+
+
+def resources_columns(text: str) -> set[str]:
+    """Backticked names in the Resources column of every table that has one."""
     names: set[str] = set()
     column = None
     for line in text.splitlines():
@@ -311,29 +324,23 @@ def applies_to(text: str) -> set[str]:
         column = cells.index("Resources") if "Resources" in cells else (column if cells else None)
         if column is not None and len(cells) > column:
             names |= set(BACKTICKED.findall(cells[column]))
-        for listed in APPLIES_ON.findall(line) if line.startswith("- ") else []:
-            names |= set(BACKTICKED.findall(listed))
-    return {name for name in names if LOGICAL_ID.match(name)}
+    return names
 
 
 def named_problems(text: str, views: list[Template], root: Path | None) -> list[str]:
     """Resources the map names that no template declares; files (under `root`) it names that
-    the project does not have (build output excepted: it exists after a make target)."""
+    the project does not have."""
     declared = {name for view in views for part in DECLARED for name in view.get(part, {})}
-    problems = [
-        f"compliance map: names {name}, which no template of this stack declares"
-        for name in sorted(applies_to(text) - declared)
-    ]
-    paths = {
-        name for name in BACKTICKED.findall(text) if "/" in name and " " not in name and not name.startswith("build/")
-    }
-    if root is not None:
-        problems += [
-            f"compliance map: names {path}, which this project does not have"
-            for path in sorted(paths)
-            if not (root / path).exists()
-        ]
-    return problems
+    undeclared = sorted(applies_to(text) - declared)
+    problems = [f"compliance map: names {name}, which no template of this stack declares" for name in undeclared]
+    missing = missing_files(text, root) if root is not None else []
+    return problems + [f"compliance map: names {path}, which this project does not have" for path in missing]
+
+
+def missing_files(text: str, root: Path) -> list[str]:
+    """Backticked paths that do not exist under `root` (build output excepted: a make target writes it)."""
+    paths = {name for name in BACKTICKED.findall(text) if PATH.match(name) and not name.startswith("build/")}
+    return sorted(path for path in paths if not (root / path).exists())
 
 
 def backticked(ids: tuple[str, ...]) -> str:
