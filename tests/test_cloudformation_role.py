@@ -30,7 +30,6 @@ from __future__ import annotations
 import fnmatch
 import functools
 import importlib.resources
-import importlib.util
 import json
 import logging
 import re
@@ -48,6 +47,7 @@ from support import (
     TEMPLATE_DIR,
     VARIANTS_DIR,
     answers,
+    baked_script,
     combination_id,
     enabled_combinations,
     enabled_values,
@@ -742,15 +742,8 @@ class Role:
 
 
 # ---------------------------------------------------------------------------- rendering
-@functools.cache
 def sam_transform() -> ModuleType:
-    path = TEMPLATE_DIR / "scripts" / "sam_transform.py"
-    spec = importlib.util.spec_from_file_location("baked_sam_transform", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return baked_script("sam_transform")
 
 
 def renders(event_source: str) -> Iterator[tuple[str, str, list[dict[str, str]]]]:
