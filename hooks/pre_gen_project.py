@@ -31,6 +31,7 @@ ANSWERS: dict[str, str] = json.loads(
         "kms": cookiecutter.kms,
         "code_signing": cookiecutter.code_signing,
         "backups": cookiecutter.backups,
+        "snapstart": cookiecutter.snapstart,
         "dependency_bot": cookiecutter.dependency_bot,
         "ci": cookiecutter.ci,
     } | tojson }}"""
@@ -88,6 +89,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "kms": ("customer-managed", "aws-managed"),
     "code_signing": ("no", "yes"),
     "backups": ("yes", "no"),
+    "snapstart": ("no", "yes"),
     "dependency_bot": ("dependabot", "renovate"),
     "ci": ("github", "gitlab", "none"),
 }
@@ -95,9 +97,26 @@ CHOICES: dict[str, tuple[str, ...]] = {
 # Choices that exist in cookiecutter.json but are not built yet, one per line.
 NOT_YET_AVAILABLE: set[tuple[str, str]] = set()
 
+# Lambda SnapStart supports Python 3.12 and later, and no provisioned concurrency, EFS or
+# ephemeral storage above 512 MB, none of which a stack of this template has
+# (https://docs.aws.amazon.com/lambda/latest/dg/snapstart.html).
+SNAPSTART_MINIMUM_PYTHON = (3, 12)
+
+
+def supports_snapstart(runtime: str) -> bool:
+    version = runtime.removeprefix("python").split(".")
+    return all(part.isdigit() for part in version) and tuple(map(int, version)) >= SNAPSTART_MINIMUM_PYTHON
+
+
 # (answer, value, requirement, message): the value only fits when requirement(answers) holds.
 API_ONLY = "only applies to event_source 'api'"
 COMBINATIONS: list[tuple[str, str, Callable[[dict[str, str]], bool], str]] = [
+    (
+        "snapstart",
+        "yes",
+        lambda answers: supports_snapstart(answers["python_runtime"]),
+        "needs a runtime Lambda SnapStart supports (Python 3.12 and later); use 'no', or python_runtime python3.12 or later",
+    ),
     ("waf", "yes", lambda answers: answers["event_source"] == "api", f"{API_ONLY}; use 'no'"),
     ("api_endpoint", "private", lambda answers: answers["event_source"] == "api", f"{API_ONLY}; use 'regional'"),
 ]

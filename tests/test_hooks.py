@@ -289,7 +289,9 @@ def test_unsupported_combinations_fail_the_hook(
     [pytest.param(*rule[:3], id=f"{rule[0]}-{rule[1]}") for rule in PRE_GEN.COMBINATIONS],
 )
 def test_combination_rules_name_their_answer(name: str, value: str, requirement: Callable[[dict[str, str]], bool]) -> None:
-    violating = next(c for c in all_combinations() if c[name] == value and not requirement(answers() | c))
+    violating = next((c for c in all_combinations() if c[name] == value and not requirement(answers() | c)), None)
+    if violating is None:  # no choice of today breaks the rule: its own test gives it the answer that would
+        violating = RULES_NO_CHOICE_BREAKS[f"{name}-{value}"]
     errors = PRE_GEN.combination_errors(answers() | violating)
     assert any(error.startswith(f"{name}: ") and "; " in error for error in errors), errors
 
@@ -460,3 +462,38 @@ def test_backups_defaults_to_yes_and_applies_to_every_event_source() -> None:
     for source in enabled_values()["event_source"]:
         for value in ("yes", "no"):
             assert PRE_GEN.errors_in(answers() | {"event_source": source, "backups": value}) == []
+
+
+# --------------------------------------------------------------------------------------
+# snapstart: Lambda SnapStart supports the Python 3.12 and later runtimes
+# (https://docs.aws.amazon.com/lambda/latest/dg/snapstart.html). Every runtime the template
+# offers is one, so the rule refuses only a runtime added later: the hook is tested with it.
+
+RULES_NO_CHOICE_BREAKS = {"snapstart-yes": {"snapstart": "yes", "python_runtime": "python3.11"}}
+
+
+def test_snapstart_defaults_to_no_and_applies_to_every_offered_runtime_and_event_source() -> None:
+    assert choice_options()["snapstart"] == ("no", "yes")
+    for runtime in choice_options()["python_runtime"]:
+        for source in enabled_values()["event_source"]:
+            assert PRE_GEN.errors_in(answers() | {"event_source": source, "python_runtime": runtime, "snapstart": "yes"}) == []
+
+
+@pytest.mark.parametrize("runtime", ["python3.11", "python3.9", "python3.10", "python"])
+def test_the_hook_refuses_snapstart_on_a_runtime_without_it(runtime: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    hook = render_hook("pre_gen_project", answers() | {"snapstart": "yes", "python_runtime": runtime}, tmp_path)
+    hook.CHOICES["python_runtime"] += (runtime,)  # as if the template offered it
+    assert hook.main() == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "ERROR: snapstart: 'yes' needs a runtime Lambda SnapStart supports (Python 3.12 and later);"
+        " use 'no', or python_runtime python3.12 or later"
+    ]
+    assert hook.supports_snapstart("python3.12") and hook.supports_snapstart("python3.14") and hook.supports_snapstart("python3.100")
+
+
+@pytest.mark.parametrize(("name", "value"), [("snapstart", "maybe"), ("snapstart", "true"), ("python_runtime", "python3.11")])
+def test_a_refused_snapstart_bake_leaves_no_directory(name: str, value: str, empty_output: Output, cookiecutter_config: Path) -> None:
+    # cookiecutter refuses a value its list does not offer (ValueError) before writing anything.
+    with pytest.raises((FailedHookException, ValueError)):
+        bake_directly(empty_output.path, cookiecutter_config, **{"snapstart": "yes", name: value})
+    empty_output.assert_untouched()

@@ -1,0 +1,98 @@
+"""SnapStart (docs/snapstart.md): the template asks for it exactly when the bake chose it, every
+handler registers the runtime hooks, and the hooks do what a restored snapshot needs.
+
+Lambda's ``snapshot_restore_py`` is not installed here, so the hooks register in
+``snapshot``'s own lists; ``run_before_snapshot`` and ``run_after_restore`` run them in
+Lambda's order.
+"""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cfnlint.decode import decode_str
+
+from {{ cookiecutter.package_name }} import snapshot, tables
+
+ROOT = Path(__file__).resolve().parent.parent
+SNAPSTART = {{ "True" if cookiecutter.snapstart == "yes" else "False" }}  # the bake's answer
+
+
+def functions() -> dict[str, dict[str, Any]]:
+    decoded, errors = decode_str((ROOT / "template.yaml").read_text(encoding="utf-8"))
+    assert not errors, errors
+    return {
+        name: resource.get("Properties", {})
+        for name, resource in decoded["Resources"].items()
+        if resource["Type"] == "AWS::Serverless::Function"
+    }
+
+
+@pytest.mark.parametrize("function", sorted(functions()))
+def test_snapstart_is_on_the_published_versions_exactly_when_chosen(function: str) -> None:
+    properties = functions()[function]
+    if SNAPSTART:
+        assert properties.get("SnapStart") == {"ApplyOn": "PublishedVersions"}
+        assert properties.get("AutoPublishAlias"), "SnapStart only applies to published versions"
+        assert "ProvisionedConcurrencyConfig" not in properties, "SnapStart does not support provisioned concurrency"
+        assert "FileSystemConfigs" not in properties, "SnapStart does not support EFS"
+        assert properties.get("EphemeralStorage", {}).get("Size", 512) <= 512, "SnapStart: at most 512 MB"
+    else:
+        assert "SnapStart" not in properties
+
+
+@pytest.mark.parametrize("function", sorted(functions()))
+def test_every_handler_module_registers_the_hooks(function: str) -> None:
+    # Lambda ignores hooks in modules the handler does not import; the package imports them.
+    # A fresh interpreter, as Lambda's init: importing the handler module is all it does.
+    module = functions()[function]["Handler"].rpartition(".")[0]
+    probe = (
+        f"import {module}, {{ cookiecutter.package_name }}.snapshot as s;"
+        " print([h[0].__name__ for h in s.BEFORE_SNAPSHOT], [h[0].__name__ for h in s.AFTER_RESTORE])"
+    )
+    command = [sys.executable, "-c", probe]
+    completed = subprocess.run(command, cwd=ROOT / "src", capture_output=True, text=True, check=False)  # noqa: S603
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.split() == ["['preload']", "['refresh']"]
+
+
+def test_after_restore_the_environments_draw_different_numbers() -> None:
+    snapshotted = random.getstate()  # what every restored environment starts from
+    draws = []
+    for _ in range(2):
+        random.setstate(snapshotted)
+        snapshot.run_after_restore()
+        draws.append(random.getrandbits(128))
+    assert draws[0] != draws[1]
+    random.setstate(snapshotted)
+    first = random.getrandbits(128)
+    random.setstate(snapshotted)
+    assert random.getrandbits(128) == first  # without the hook every environment draws the same
+
+
+def test_after_restore_clients_are_built_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[object] = []
+    boto3 = pytest.importorskip("boto3")
+
+    def client(service: str) -> object:
+        built.append(object())
+        return built[-1]
+
+    monkeypatch.setattr(boto3, "client", client)
+    tables.dynamodb_client.cache_clear()
+    before = tables.dynamodb_client()
+    assert tables.dynamodb_client() is before  # one client per environment...
+    snapshot.run_after_restore()
+    assert tables.dynamodb_client() is not before  # ...and a new one in each restored environment
+
+
+def test_before_the_snapshot_the_lazy_imports_are_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(sys.modules, "aws_lambda_powertools.utilities.idempotency", raising=False)
+    snapshot.run_before_snapshot()
+    assert "aws_lambda_powertools.utilities.idempotency" in sys.modules
+    assert "boto3" in sys.modules
