@@ -18,6 +18,7 @@ ANSWERS: dict[str, str] = json.loads(
         "package_name": cookiecutter.package_name,
         "dependency_bot": cookiecutter.dependency_bot,
         "ci": cookiecutter.ci,
+        "stream_delivery": cookiecutter.stream_delivery,
     } | tojson }}"""
 )
 
@@ -31,8 +32,8 @@ IDEMPOTENCY = ["tests/support/idempotency.py", f"{PACKAGE}/idempotency.py"]
 ASYNC_INVOCATIONS = ["tests/support/async_invocations.py", f"{PACKAGE}/async_invocation.py"]
 BATCHES = ["tests/support/batches.py", f"{PACKAGE}/batch.py"]
 
-# answer -> value -> paths that only this value keeps. Paths owned by values that were
-# not chosen are deleted.
+# answer -> value -> paths that this value keeps. Paths owned only by values that were not
+# chosen are deleted; a path that any chosen value keeps stays.
 OWNED_PATHS: dict[str, dict[str, list[str]]] = {
     "event_source": {
         "api": IDEMPOTENCY,
@@ -40,6 +41,10 @@ OWNED_PATHS: dict[str, dict[str, list[str]]] = {
         "eventbridge": IDEMPOTENCY + ASYNC_INVOCATIONS,
         "sqs": IDEMPOTENCY + BATCHES,
         "dynamodb": IDEMPOTENCY + BATCHES,
+    },
+    "stream_delivery": {
+        "lambda": [],
+        "eventbridge": ASYNC_INVOCATIONS,  # the function is invoked asynchronously, by a rule
     },
     "ci": {
         "github": [".github/workflows", "pipeline"],
@@ -52,25 +57,53 @@ OWNED_PATHS: dict[str, dict[str, list[str]]] = {
     },
 }
 
+# (answer, value) -> a folder of _variants/ overlaid after the event source's (whole files it
+# replaces or adds), and the event source's paths it has no use for.
+VARIANT_OVERLAYS: dict[tuple[str, str], tuple[str, list[str]]] = {
+    ("stream_delivery", "eventbridge"): (
+        "dynamodb-eventbridge",
+        # The stream batches as Lambda delivers them, which a rule-invoked function never sees.
+        BATCHES
+        + [
+            "events/stock_batch_mixed.json",
+            "events/stock_dropped_below_reorder_level.json",
+            "events/stock_invalid_image.json",
+            "events/on_failure_destination_message.json",
+            "tests/unit/test_restock.py",
+            "tests/unit/test_restock_properties.py",
+            "tests/unit/test_idempotency.py",
+            "tests/unit/test_stream_source.py",
+        ],
+    ),
+}
 
-def overlay_variant(root: Path, event_source: str) -> None:
+
+def overlays(answers: dict[str, str]) -> list[str]:
+    """The event source's folder, then the folders of the other chosen values that refine it."""
+    chosen = [overlay for (name, value), overlay in VARIANT_OVERLAYS.items() if answers[name] == value]
+    return [answers["event_source"], *(folder for folder, _ in chosen)]
+
+
+def overlay_variant(root: Path, *chosen_folders: str) -> None:
     variants = root / VARIANTS_DIR
     if not variants.is_dir():
         return
-    chosen = variants / event_source
-    for source in sorted(path for path in chosen.rglob("*") if path.is_file()):
-        target = root / source.relative_to(chosen)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(source, target)
+    for folder in chosen_folders:
+        chosen = variants / folder
+        for source in sorted(path for path in chosen.rglob("*") if path.is_file()):
+            target = root / source.relative_to(chosen)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(source, target)
     shutil.rmtree(variants)
 
 
 def paths_to_delete(answers: dict[str, str]) -> list[str]:
+    kept = {path for name, owned in OWNED_PATHS.items() for path in owned[answers[name]]}
     doomed = []
     for name, owned in OWNED_PATHS.items():
-        kept = set(owned[answers[name]])
         doomed += [path for value, paths in owned.items() if value != answers[name] for path in paths if path not in kept]
-    return doomed
+    doomed += [path for (name, value), (_, dropped) in VARIANT_OVERLAYS.items() if answers[name] == value for path in dropped]
+    return list(dict.fromkeys(doomed))
 
 
 def delete(root: Path, relative: str) -> None:
@@ -91,7 +124,7 @@ def remove_empty_dirs(root: Path) -> None:
 
 
 def main(root: Path) -> int:
-    overlay_variant(root, ANSWERS["event_source"])
+    overlay_variant(root, *overlays(ANSWERS))
     for relative in paths_to_delete(ANSWERS):
         delete(root, relative)
     remove_empty_dirs(root)

@@ -34,6 +34,7 @@ ANSWERS: dict[str, str] = json.loads(
         "snapstart": cookiecutter.snapstart,
         "dependency_bot": cookiecutter.dependency_bot,
         "ci": cookiecutter.ci,
+        "stream_delivery": cookiecutter.stream_delivery,
     } | tojson }}"""
 )
 
@@ -92,6 +93,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "snapstart": ("no", "yes"),
     "dependency_bot": ("dependabot", "renovate"),
     "ci": ("github", "gitlab", "none"),
+    "stream_delivery": ("lambda", "eventbridge"),
 }
 
 # Choices that exist in cookiecutter.json but are not built yet, one per line.
@@ -119,6 +121,12 @@ COMBINATIONS: list[tuple[str, str, Callable[[dict[str, str]], bool], str]] = [
     ),
     ("waf", "yes", lambda answers: answers["event_source"] == "api", f"{API_ONLY}; use 'no'"),
     ("api_endpoint", "private", lambda answers: answers["event_source"] == "api", f"{API_ONLY}; use 'regional'"),
+    (
+        "stream_delivery",
+        "eventbridge",
+        lambda answers: answers["event_source"] == "dynamodb",
+        "only applies to event_source 'dynamodb' (it publishes the table's stream); use 'lambda'",
+    ),
 ]
 
 

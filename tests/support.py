@@ -96,6 +96,7 @@ IAM_PREFIX = {
     "KMS": "kms",
     "Lambda": "lambda",
     "Logs": "logs",
+    "Pipes": "pipes",
     "S3": "s3",
     "SNS": "sns",
     "SQS": "sqs",
@@ -181,7 +182,8 @@ def owned_path_cases() -> list[Answers]:
     moves in) and the answers whose files it deletes."""
     names = ["event_source", *(name for name in post_gen_tables().OWNED_PATHS if name != "event_source")]
     options = [enabled_values()["event_source"], *(choice_options()[name] for name in names[1:])]
-    return [dict(zip(names, values, strict=True)) for values in itertools.product(*options)]
+    cases = [dict(zip(names, values, strict=True)) for values in itertools.product(*options)]
+    return [case for case in cases if not rejections(case)]
 
 
 def rejections(combination: Mapping[str, str]) -> list[str]:

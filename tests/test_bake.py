@@ -79,8 +79,11 @@ def variant_only_paths(chosen_event_source: str, context: dict[str, str]) -> set
         return {path.relative_to(directory).as_posix() for path in directory.rglob("*") if path.is_file()}
 
     variants = TEMPLATE_DIR / VARIANTS_DIR
-    kept = files(variants / chosen_event_source) | {p for p in files(TEMPLATE_DIR) if not p.startswith(f"{VARIANTS_DIR}/")}
-    others = set().union(*(files(v) for v in variants.iterdir() if v.name != chosen_event_source)) - kept
+    chosen = POST_GEN.overlays(context)  # the event source's folder, then the overlays that refine it
+    assert chosen[0] == chosen_event_source
+    kept = set().union(*(files(variants / folder) for folder in chosen))
+    kept |= {p for p in files(TEMPLATE_DIR) if not p.startswith(f"{VARIANTS_DIR}/")}
+    others = set().union(*(files(v) for v in variants.iterdir() if v.name not in chosen)) - kept
     env = create_env_with_context({"cookiecutter": context})
     return {env.from_string(path).render(cookiecutter=context) for path in others}
 
@@ -190,6 +193,9 @@ def test_the_files_of_each_chosen_value_exist(cookies: Any, chosen: dict[str, st
     # The post-generation hook deletes the paths of the values not chosen; the chosen
     # value's own paths must be there, or choosing it does nothing.
     project = bake(cookies, chosen)
+    given = answers() | chosen
+    # What a chosen overlay drops (a variant's paths it has no use for) is deleted on purpose.
+    dropped = {path for (name, value), (_, paths) in POST_GEN.VARIANT_OVERLAYS.items() if given[name] == value for path in paths}
     for name, owned in POST_GEN.OWNED_PATHS.items():
-        for relative in owned[(answers() | chosen)[name]]:
+        for relative in (path for path in owned[given[name]] if path not in dropped):
             assert (project / relative).exists(), f"{name}={chosen.get(name, answers()[name])} should bring {relative}"

@@ -456,6 +456,8 @@ class Stack:
             case "AWS::CodeDeploy::DeploymentGroup":
                 application = self.value(props["ApplicationName"])
                 return [self.arn("codedeploy", f"deploymentgroup:{application}/{self.physical(logical)}")]
+            case "AWS::Pipes::Pipe":
+                return [self.arn("pipes", f"pipe/{self.physical(logical)}")]
             case "AWS::Events::EventBus":
                 return [self.arn("events", f"event-bus/{self.physical(logical)}")]
             case "AWS::Events::Rule":
@@ -569,6 +571,7 @@ def calls(stack: Stack, logical: str, action: str) -> list[Call]:  # noqa: C901,
             ("AWS::CodeDeploy::DeploymentGroup"): ("ServiceRoleArn", "codedeploy.amazonaws.com"),
             ("AWS::ApiGateway::Account"): ("CloudWatchRoleArn", "apigateway.amazonaws.com"),
             ("AWS::Backup::BackupSelection"): ("BackupSelection.IamRoleArn", "backup.amazonaws.com"),
+            ("AWS::Pipes::Pipe"): ("RoleArn", "pipes.amazonaws.com"),
         }
         assert kind in passed, f"{kind}: which role does {action} pass? add it to calls()"
         return role(*passed[kind])

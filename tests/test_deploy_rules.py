@@ -68,6 +68,7 @@ NAME_LIMITS: dict[tuple[str, str], tuple[int | None, str]] = {
     ("AWS::Serverless::Function", "FunctionName"): (64, r"[A-Za-z0-9_-]+"),
     ("AWS::Serverless::Function", "RuleName"): (64, r"[.\-_A-Za-z0-9]+"),  # an EventBridgeRule event
     ("AWS::Events::EventBus", "Name"): (256, r"[/.\-_A-Za-z0-9]+"),
+    ("AWS::Pipes::Pipe", "Name"): (64, r"[.\-_A-Za-z0-9]+"),  # EventBridge Pipes API reference, CreatePipe
     ("AWS::KMS::Alias", "AliasName"): (256, r"alias/[A-Za-z0-9/_-]+"),
     ("AWS::Logs::LogGroup", "LogGroupName"): (512, r"[.\-_/#A-Za-z0-9]+"),
     ("AWS::Cognito::UserPool", "UserPoolName"): (128, r"[\w\s+=,.@-]+"),
@@ -108,10 +109,14 @@ def named_properties(resource: dict[str, Any]) -> Iterator[tuple[str, Any]]:
 NAME_CASES = [
     {"event_source": source, "waf": "yes" if source == "api" else "no", "api_auth": "cognito", **LONGEST_NAMES}
     for source in enabled_values()["event_source"]
-]
+] + [{"event_source": "dynamodb", "stream_delivery": "eventbridge", "waf": "no", "api_auth": "cognito", **LONGEST_NAMES}]
 
 
-@pytest.mark.parametrize("case", NAME_CASES, ids=lambda case: case["event_source"])
+def name_case_id(case: dict[str, str]) -> str:
+    return "-".join([case["event_source"], *case.get("stream_delivery", "").split()])
+
+
+@pytest.mark.parametrize("case", NAME_CASES, ids=name_case_id)
 def test_every_physical_name_fits_its_limit_in_every_environment(case: dict[str, str]) -> None:
     template = load_yaml(render_stack(**case))
     stacks = environment_stack_names(case)
@@ -138,7 +143,7 @@ RECREATED_STACK_UUID = "9f8e7d6c-5b4a-4c3d-8e2f-1a0b9c8d7e6f"  # the same stack 
 NAMES_NOT_UNIQUE = {("AWS::Cognito::UserPool", "UserPoolName")}
 
 
-@pytest.mark.parametrize("case", NAME_CASES, ids=lambda case: case["event_source"])
+@pytest.mark.parametrize("case", NAME_CASES, ids=name_case_id)
 def test_a_retained_resource_never_blocks_the_stacks_next_create(case: dict[str, str]) -> None:
     # CloudFormation keeps Retain and RetainExceptOnCreate resources when the stack is deleted;
     # a kept log group or queue still owns its name, and the next create of the same stack
@@ -237,7 +242,7 @@ def test_sqs_refuses_large_batches_without_a_batching_window_before_creating_any
 # The backup vault (backups=yes): it outlives the stack and never blocks its next create
 
 
-@pytest.mark.parametrize("case", NAME_CASES, ids=lambda case: case["event_source"])
+@pytest.mark.parametrize("case", NAME_CASES, ids=name_case_id)
 def test_a_backup_vault_outlives_the_stack_and_never_blocks_its_next_create(case: dict[str, str]) -> None:
     # "You can delete a backup vault only if it is empty" (AWS Backup): a vault that holds
     # recovery points fails its delete, and sam delete would end in DELETE_FAILED; the backups

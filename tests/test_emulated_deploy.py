@@ -63,6 +63,12 @@ ALREADY_EXISTS = ("AlreadyExists", "already exists")
 # every baked `make check`) and by tests/test_stack_parts.py and tests/test_deploy_rules.py.
 EMULATOR_OVERRIDES = {
     "backups": ("no", "LocalStack community has no AWS Backup (AWS::Backup::* resources are placeholders only)"),
+    # The default already; written out so that the reason is printed with the others.
+    "stream_delivery": (
+        "lambda",
+        "the pinned LocalStack community has no EventBridge Pipes provider (localstack/services has no pipes),"
+        " so stream_delivery=eventbridge is proven in-process only (the bake's tests/unit/test_pipe.py)",
+    ),
 }
 
 

@@ -27,6 +27,7 @@ from support import (
     enabled_values,
     load_cloudformation,
     owned_path_cases,
+    post_gen_tables,
     pre_gen_tables,
     rejected_combinations,
     render_hook,
@@ -70,7 +71,8 @@ def test_post_gen_owned_paths_name_every_value_of_their_answer(post_gen: ModuleT
 def test_every_enabled_event_source_has_a_variant_and_no_variant_is_unknown() -> None:
     variants = {path.name for path in (ROOT / "{{cookiecutter.project_slug}}" / VARIANTS_DIR).iterdir()}
     assert set(enabled_values()["event_source"]) <= variants
-    assert variants <= set(choice_options()["event_source"])
+    overlays = {folder for folder, _ in post_gen_tables().VARIANT_OVERLAYS.values()}
+    assert variants <= set(choice_options()["event_source"]) | overlays
 
 
 # --------------------------------------------------------------------------------------
@@ -357,14 +359,20 @@ def test_an_accepted_hostile_description_is_baked_as_plain_text(cookies: Any, ma
 
 @pytest.mark.parametrize("chosen", owned_path_cases(), ids=combination_id)
 def test_paths_to_delete_are_exactly_the_paths_of_values_not_chosen(chosen: dict[str, str], post_gen: ModuleType) -> None:
-    doomed = set(post_gen.paths_to_delete(answers() | chosen))
+    given = answers() | chosen
+    doomed = set(post_gen.paths_to_delete(given))
+    # A path stays when any chosen value keeps it, unless a chosen overlay drops it.
+    kept = {path for name, owned in post_gen.OWNED_PATHS.items() for path in owned[given[name]]}
+    dropped = {
+        path for (name, value), (_, paths) in post_gen.VARIANT_OVERLAYS.items() if given[name] == value for path in paths
+    }
+    assert not (kept - dropped) & doomed
+    assert dropped <= doomed
     for name, owned in post_gen.OWNED_PATHS.items():
-        kept = set(owned[(answers() | chosen)[name]])
-        assert not kept & doomed, name
         for value, paths in owned.items():
             assert set(paths) - kept <= doomed, (name, value)
     everything = {path for owned in post_gen.OWNED_PATHS.values() for paths in owned.values() for path in paths}
-    assert doomed <= everything
+    assert doomed <= everything | dropped
 
 
 def make_variant_tree(root: Path) -> None:
@@ -392,6 +400,49 @@ def test_overlay_variant_moves_the_chosen_variant_over_the_root_and_drops_the_re
     }
     assert (tmp_path / "shared.txt").read_text(encoding="utf-8") == "api version"
     assert not (tmp_path / VARIANTS_DIR).exists()
+
+
+def test_an_overlay_replaces_and_adds_files_of_its_event_source(post_gen: ModuleType, tmp_path: Path) -> None:
+    make_variant_tree(tmp_path)
+    (tmp_path / VARIANTS_DIR / "api-refined" / "src/pkg").mkdir(parents=True)
+    (tmp_path / VARIANTS_DIR / "api-refined" / "src/pkg/api.py").write_text("refined handler", encoding="utf-8")
+    (tmp_path / VARIANTS_DIR / "api-refined" / "docs.md").write_text("refined", encoding="utf-8")
+    post_gen.overlay_variant(tmp_path, "api", "api-refined")
+    assert (tmp_path / "src/pkg/api.py").read_text(encoding="utf-8") == "refined handler"
+    assert (tmp_path / "docs.md").is_file() and (tmp_path / "events/event.json").is_file()
+    assert not (tmp_path / VARIANTS_DIR).exists()
+
+
+def test_every_overlay_refines_an_event_source_and_exists(post_gen: ModuleType) -> None:
+    variants = ROOT / "{{cookiecutter.project_slug}}" / VARIANTS_DIR
+    for (name, value), (folder, _) in post_gen.VARIANT_OVERLAYS.items():
+        assert value in choice_options()[name]
+        assert (variants / folder / "template.yaml").is_file(), folder
+    assert post_gen.overlays(answers() | {"event_source": "dynamodb", "stream_delivery": "eventbridge"}) == [
+        "dynamodb",
+        "dynamodb-eventbridge",
+    ]
+    assert post_gen.overlays(answers() | {"event_source": "dynamodb"}) == ["dynamodb"]
+
+
+@pytest.mark.parametrize("source", ["api", "s3", "eventbridge", "sqs"])
+def test_stream_delivery_eventbridge_is_refused_outside_dynamodb(
+    source: str, empty_output: Output, cookiecutter_config: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    assert PRE_GEN.errors_in(answers() | {"event_source": source, "stream_delivery": "eventbridge"}) == [
+        "stream_delivery: 'eventbridge' only applies to event_source 'dynamodb' (it publishes the table's stream);"
+        " use 'lambda'"
+    ]
+    with pytest.raises(FailedHookException):
+        bake_directly(empty_output.path, cookiecutter_config, event_source=source, stream_delivery="eventbridge")
+    assert "ERROR: stream_delivery: " in capfd.readouterr().err
+    empty_output.assert_untouched()
+
+
+def test_stream_delivery_defaults_to_lambda_and_both_apply_to_dynamodb() -> None:
+    assert choice_options()["stream_delivery"] == ("lambda", "eventbridge")
+    for value in ("lambda", "eventbridge"):
+        assert PRE_GEN.errors_in(answers() | {"event_source": "dynamodb", "stream_delivery": value}) == []
 
 
 def test_overlay_variant_without_variants_is_a_no_op(post_gen: ModuleType, tmp_path: Path) -> None:

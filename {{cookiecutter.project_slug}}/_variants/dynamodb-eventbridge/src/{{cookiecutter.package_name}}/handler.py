@@ -1,0 +1,124 @@
+"""StockLevelChanged handler: validate the event the stock-changes pipe put on the bus, then
+write a restock request exactly once when the item went below its reorder level.
+
+The flow is table -> stream -> pipe (filter, input template) -> bus -> rule (pattern) -> this
+function, invoked asynchronously. When the handler raises, Lambda retries the event
+(``MaximumRetryAttempts``) and then sends it, with the error, to the on-failure queue
+(``RestockFailureDLQ``); events EventBridge cannot deliver go to the rule's dead-letter queue
+(``StockRuleDLQ``), and batches the pipe cannot put on the bus to the pipe's
+(``StockChangesPipeDLQ``). A rejected event is raised, not swallowed: its message names the
+problem, never the content (async_invocation.py).
+
+The pipe retries a batch it could not put (bisecting it), EventBridge delivers at least
+once and Lambda retries: each of those can bring the same change again, under a new
+EventBridge event id. Powertools idempotency is keyed on the change's own id (the stream
+record's event id, ``detail.change_id``), so each change writes its request once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from typing import TYPE_CHECKING, Any, cast
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parser import parse
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
+
+from . import async_invocation, idempotency, logic, tracing
+from .async_invocation import describe
+from .models import RestockRequest, StockChange, StockChangeHandled, StockLevelChangedDetail, StockLevelChangedEnvelope
+from .repository import RestockRepository
+from .settings import settings
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
+logger = Logger()
+metrics = Metrics()
+
+# Longer than a change can come back: the stream keeps records 24 hours, EventBridge retries
+# for at most 24 more and Lambda for 6, so every redelivery finds the first success.
+IDEMPOTENCY_EXPIRY_SECONDS = 72 * 3600
+
+
+class InvalidEventError(ValueError):
+    """The event is not version 1 of StockLevelChanged from the inventory service."""
+
+
+report_failure = async_invocation.FailureReport(
+    logger,
+    metrics,
+    rejections=(InvalidEventError,),  # bad input, not a bug: counted as rejected events
+    rejected_metric="StockChangeRejected",
+    rejected="Stock change rejected",
+    in_progress_metric="ChangeInProgressElsewhere",
+    in_progress="Stock change in progress in another invocation; Lambda retries it",
+)
+
+
+@cache
+def restock_requests() -> RestockRepository:
+    return RestockRepository(settings().restock_table_name)
+
+
+@cache
+def idempotency_config() -> IdempotencyConfig:
+    """One change id is one change: a different payload under a known change id is rejected."""
+    return idempotency.config(
+        key="change_id", payload="[before, after]", expires_after_seconds=IDEMPOTENCY_EXPIRY_SECONDS
+    )
+
+
+def request_restock(change: StockChange) -> RestockRequest:
+    request, stored = logic.request_restock(change, restock_requests())
+    if stored:
+        metrics.add_metric(name="RestockRequested", unit=MetricUnit.Count, value=1)
+        logger.info("Restock requested", sku=request.sku, requested_quantity=request.requested_quantity)
+    else:
+        metrics.add_metric(name="DuplicateRestockRequest", unit=MetricUnit.Count, value=1)
+        logger.info("Restock request already stored", sku=request.sku, request_id=request.request_id)
+    return request
+
+
+@cache
+def request_restock_once() -> Callable[..., RestockRequest]:
+    """``request_restock`` behind Powertools idempotency, built on first use (idempotency.py)."""
+    return idempotency.once(
+        request_restock,
+        argument="change",
+        output=RestockRequest,
+        table_name=settings().idempotency_table_name,
+        config=idempotency_config(),
+    )
+
+
+def parse_change(event: Any) -> StockChange:
+    try:
+        detail = cast(
+            StockLevelChangedDetail,
+            parse(event=event, model=StockLevelChangedDetail, envelope=StockLevelChangedEnvelope),
+        )
+    except ValidationError as error:
+        raise InvalidEventError(f"not a StockLevelChanged event of version 1 ({describe(error)})") from None
+    return StockChange.from_detail(detail)
+
+
+@tracing.capture_method
+def accept(event: Any, context: LambdaContext) -> StockChangeHandled:
+    change = parse_change(event)
+    with logger.append_context_keys(change_id=change.change_id):
+        if not logic.needs_restock(change):
+            return StockChangeHandled(change_id=change.change_id, restock=None)
+        idempotency_config().register_lambda_context(context)
+        return StockChangeHandled(change_id=change.change_id, restock=request_restock_once()(change=change))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.EVENT_BRIDGE)
+@tracing.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return async_invocation.answer(accept, event, context, report_failure)
