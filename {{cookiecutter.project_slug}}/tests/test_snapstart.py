@@ -85,10 +85,13 @@ def test_after_restore_clients_are_built_again(monkeypatch: pytest.MonkeyPatch) 
 
     monkeypatch.setattr(boto3, "client", client)
     tables.dynamodb_client.cache_clear()
-    before = tables.dynamodb_client()
-    assert tables.dynamodb_client() is before  # one client per environment...
-    snapshot.run_after_restore()
-    assert tables.dynamodb_client() is not before  # ...and a new one in each restored environment
+    try:
+        before = tables.dynamodb_client()
+        assert tables.dynamodb_client() is before  # one client per environment...
+        snapshot.run_after_restore()
+        assert tables.dynamodb_client() is not before  # ...and a new one in each restored environment
+    finally:
+        tables.dynamodb_client.cache_clear()  # no stub client left for the next tests
 
 
 def test_before_the_snapshot_the_lazy_imports_are_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
