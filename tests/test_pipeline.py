@@ -611,6 +611,8 @@ def test_execution_role_covers_what_the_stack_creates_and_no_more(bakery: Any, c
         needed |= {"lambda", "codedeploy", "iam"}  # AutoPublishAlias + DeploymentPreference
     if "AWS::Serverless::Api" in types:
         needed.add("apigateway")
+    if "AWS::Backup::BackupVault" in types:
+        needed.add("backup-storage")  # the vault's create handler calls backup-storage:MountCapsule
     if "VpcConfig" in json.dumps(service):
         needed.add("ec2")  # Lambda checks the subnets and security groups with the caller's rights
     role = bootstrap(project)["Resources"]["CloudFormationExecutionRole"]

@@ -317,6 +317,9 @@ def test_service_key(log_groups: list[str]) -> None:
     assert key["Properties"]["Description"] == {"Fn::Sub": "Encrypts ${AWS::StackName} queues and logs."}
     statements = {s["Sid"]: s for s in key["Properties"]["KeyPolicy"]["Statement"]}
     assert list(statements)[-2:] == ["OwnStatement", "CloudWatchAlarmsPublishToTheEncryptedTopic"]
+    grants = statements["GrantsOnlyForAwsResources"]  # AWS Control Tower CT.KMS.PR.3
+    assert (grants["Effect"], grants["Principal"], grants["Action"]) == ("Deny", {"AWS": "*"}, "kms:CreateGrant")
+    assert grants["Condition"] == {"BoolIfExists": {"kms:GrantIsForAWSResource": "false", "aws:PrincipalIsAWSService": "false"}}
     via = statements["AccountUsesTheKeyOnlyThroughTheseServices"]["Condition"]["StringEquals"]["kms:ViaService"]
     assert via == [{"Fn::Sub": "lambda.${AWS::Region}.amazonaws.com"}, {"Fn::Sub": "sqs.${AWS::Region}.amazonaws.com"}]
     logs = statements["CloudWatchLogsEncryptsThisStacksLogGroups"]["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]

@@ -43,7 +43,11 @@ BACKTICKED = re.compile(r"`([^`]+)`")
 LOGICAL_ID = re.compile(r"^[A-Z][a-z][A-Za-z0-9]*$")
 APPLIES_ON = re.compile(r" on ((?:`[^`]+`(?:, | and )?)+)")
 DECLARED = ("Resources", "Parameters", "Outputs")
-PATH = re.compile(r"^[\w.<>-]*/[\w./<>-]*$")  # docs/compliance.md, src/<package>/: not an ARN or a rule id
+# A file of the project: under one of its folders, or with a file's extension (not a key
+# alias such as aws/sns, an S3 prefix such as incoming/, an ARN or a rule id).
+PATH = re.compile(
+    r"^(\.github|docs|events|pipeline|scripts|src|tests)/[\w./<>-]*$|^[\w./<>-]+\.(md|py|ya?ml|json|toml|txt)$"
+)
 NO_VALUE = object()  # Ref AWS::NoValue: the property is left out
 UNDECIDED = object()  # an intrinsic only CloudFormation can resolve (GetAtt, Sub, pseudo parameters)
 

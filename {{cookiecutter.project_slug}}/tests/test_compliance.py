@@ -132,7 +132,7 @@ def test_the_map_names_only_resources_the_templates_declare_and_files_that_exist
     text = (
         "| Rule | Resources | Reason |\n|---|---|---|\n| `X-1` | `Function`, `Gone` | see `docs/compliance.md` |\n"
         "\n- CT.S3.PR.9 on `Bucket` and `Function`: `LITE` is a value, `DeadLetterConfig` a property, "
-        "`scripts/missing.py` a file, `build/report.json` an output, "
+        "`scripts/missing.py` a file, `build/report.json` an output, `aws/sns` an alias, `incoming/` a prefix, "
         "`AwsSolutions-IAM4[Policy::arn:aws:iam::aws:policy/x]` a rule\n"
     )
     views = [template(Function={"Type": "AWS::Lambda::Function"})]
