@@ -20,12 +20,12 @@ import pytest
 from support import (
     ROOT,
     TEMPLATE_DIR,
-    VARIANTS_DIR,
     answers,
     bake_set,
     baked_script,
     combination_id,
     load_yaml,
+    render_stack,
     stack_environment,
 )
 
@@ -45,13 +45,10 @@ def rendered(combination: dict[str, str], path: str) -> str:
 def deployed(combination: dict[str, str]) -> dict[str, dict[str, Any]]:
     """The bake's templates as `make compliance` reads them: transformed, defaults resolved."""
     compliance, transform = baked_script("compliance"), baked_script("sam_transform")
-    paths = {"template.yaml": f"{VARIANTS_DIR}/{combination['event_source']}/template.yaml"}
+    texts = {"template.yaml": render_stack(**combination)}  # the variant's stack, or its overlay's
     if combination["ci"] != "none":
-        paths["pipeline/bootstrap.yaml"] = "pipeline/bootstrap.yaml"
-    return {
-        name: compliance.deployed_view(transform.transformed(load_yaml(rendered(combination, path))))
-        for name, path in paths.items()
-    }
+        texts["pipeline/bootstrap.yaml"] = rendered(combination, "pipeline/bootstrap.yaml")
+    return {name: compliance.deployed_view(transform.transformed(load_yaml(text))) for name, text in texts.items()}
 
 
 @functools.cache
