@@ -79,8 +79,18 @@ def stack_environment(**overrides: str) -> tuple[StrictEnvironment, dict[str, An
 def render_stack(**overrides: str) -> str:
     """The baked template.yaml of the event source the answers choose, without a bake."""
     env, context = stack_environment(**overrides)
-    source = f"{VARIANTS_DIR}/{context['cookiecutter']['event_source']}/template.yaml"
-    return env.get_template(source).render(**context)
+    return env.get_template(stack_source(context["cookiecutter"])).render(**context)
+
+
+def stack_source(context: Mapping[str, str]) -> str:
+    """The template.yaml a bake with these answers gets: the last chosen variant folder that
+    has one (an overlay's replaces its event source's)."""
+    folders = post_gen_tables().overlays(dict(context))
+    return next(
+        f"{VARIANTS_DIR}/{folder}/template.yaml"
+        for folder in reversed(folders)
+        if (TEMPLATE_DIR / VARIANTS_DIR / folder / "template.yaml").is_file()
+    )
 
 
 # The IAM action prefix of each CloudFormation resource type's service (AWS::<Service>::...).
