@@ -45,7 +45,6 @@ from support import (
     IAM_PREFIX,
     ROOT,
     TEMPLATE_DIR,
-    VARIANTS_DIR,
     answers,
     baked_script,
     combination_id,
@@ -54,6 +53,7 @@ from support import (
     load_yaml,
     physical_name,
     stack_environment,
+    stack_source,
 )
 
 REGION = "eu-west-1"
@@ -120,6 +120,10 @@ EXCLUSIONS = _table(
     ("AWS::Backup::BackupVault", "Notifications", "no vault notifications: failed jobs are AWS Backup's own events", ("backup:PutBackupVaultNotifications", "backup:DeleteBackupVaultNotifications")),
     ("AWS::Backup::BackupVault", "LockConfiguration", "no Vault Lock: a lock in compliance mode cannot be undone, so it is the account owner's decision (docs/deployment.md)", ("backup:PutBackupVaultLockConfiguration", "backup:DeleteBackupVaultLockConfiguration")),
     ("AWS::Backup::BackupPlan", "BackupPlan.ScanSettings", "no malware scanning of recovery points (its scanner role)", ("iam:PassRole",)),
+    # AWS::Pipes::Pipe (stream_delivery=eventbridge): logs go to CloudWatch Logs only.
+    ("AWS::Pipes::Pipe", "LogConfiguration.FirehoseLogDestination", "the pipe logs to CloudWatch Logs, not to Firehose", ("firehose:TagDeliveryStream",)),
+    ("AWS::Pipes::Pipe", "LogConfiguration.S3LogDestination", "the pipe logs to CloudWatch Logs, not to an S3 bucket (whose policy the handler would edit)", ("s3:GetBucketPolicy", "s3:PutBucketPolicy")),
+    ("AWS::Pipes::Pipe", None, "the pipe runs with its own role (RoleArn); no service-linked role is involved", ("iam:CreateServiceLinkedRole",)),
     # AWS::CodeDeploy::DeploymentGroup
     ("AWS::CodeDeploy::DeploymentGroup", "OnPremisesInstanceTagFilters", "Lambda deployments have no on-premises instances", ("codedeploy:RegisterOnPremisesInstance",)),
     # AWS::Cognito::UserPool
@@ -385,6 +389,7 @@ class Stack:
             "AWS::CodeDeploy::DeploymentGroup": "DeploymentGroupName",
             "AWS::Events::EventBus": "Name",
             "AWS::Events::Rule": "Name",
+            "AWS::Pipes::Pipe": "Name",
             "AWS::SecretsManager::Secret": "Name",
             "AWS::WAFv2::WebACL": "Name",
             "AWS::ApiGateway::Stage": "StageName",
@@ -582,6 +587,7 @@ def calls(stack: Stack, logical: str, action: str) -> list[Call]:  # noqa: C901,
             "AWS::Lambda::Function": "KmsKeyArn",
             "AWS::DynamoDB::Table": "SSESpecification.KMSMasterKeyId",
             "AWS::Events::EventBus": "KmsKeyIdentifier",
+            "AWS::Pipes::Pipe": "KmsKeyIdentifier",
             "AWS::Backup::BackupVault": "EncryptionKeyArn",
         }.get(kind)
         if key is not None:
@@ -629,7 +635,7 @@ def calls(stack: Stack, logical: str, action: str) -> list[Call]:  # noqa: C901,
         return [Call(str(stack.value(props["RotationLambdaARN"])))]  # RotateSecret's caller may invoke the function
     if kind == "AWS::WAFv2::WebACLAssociation" and prefix == "apigateway":
         return [Call(str(stack.value(props["ResourceArn"])))]
-    if kind == "AWS::WAFv2::LoggingConfiguration" and prefix == "logs":
+    if kind in ("AWS::WAFv2::LoggingConfiguration", "AWS::Pipes::Pipe") and prefix == "logs":
         if action == "logs:DescribeLogGroups":
             return [Call(stack.arn("logs", "log-group:*"))]
         return [Call("*")]  # vended log delivery and account resource policies: no resource-level permissions
@@ -753,7 +759,6 @@ def renders(event_source: str) -> Iterator[tuple[str, str, list[dict[str, str]]]
     """(template.yaml, bootstrap.yaml, the combinations that render them) for every accepted
     combination with a pipeline and this event source."""
     env, _ = stack_environment()
-    stack_template = env.get_template(f"{VARIANTS_DIR}/{event_source}/template.yaml")
     bootstrap_template = env.get_template("pipeline/bootstrap.yaml")
     base = answers()
     seen: dict[tuple[str, str], list[dict[str, str]]] = {}
@@ -761,6 +766,7 @@ def renders(event_source: str) -> Iterator[tuple[str, str, list[dict[str, str]]]
         if combination["event_source"] != event_source or combination["ci"] == "none":
             continue
         context = base | combination
+        stack_template = env.get_template(stack_source(context))  # an overlay's stack for its answers
         key = (stack_template.render(cookiecutter=context), bootstrap_template.render(cookiecutter=context))
         seen.setdefault(key, []).append(combination)
     for (stack_text, bootstrap_text), combinations in seen.items():

@@ -41,6 +41,7 @@ STAR_RESOURCE_ACTIONS = {
     "logs:DeleteLogDelivery": "CloudWatch Logs vended log delivery has no resource-level permissions",
     "logs:GetLogDelivery": "CloudWatch Logs vended log delivery has no resource-level permissions",
     "logs:ListLogDeliveries": "CloudWatch Logs vended log delivery has no resource-level permissions",
+    "logs:UpdateLogDelivery": "CloudWatch Logs vended log delivery has no resource-level permissions",
     "logs:DescribeResourcePolicies": "CloudWatch Logs resource policies have no resource-level permissions",
     "logs:PutResourcePolicy": "CloudWatch Logs resource policies have no resource-level permissions",
     "backup-storage:MountCapsule": "AWS Backup storage has no resource-level permissions",
