@@ -264,3 +264,40 @@ def test_a_backup_vault_outlives_the_stack_and_never_blocks_its_next_create(case
         assert re.fullmatch(r"[a-zA-Z0-9\-\_]{2,50}", first), first
         # The pipeline's CloudFormation role scopes vaults to <slug>-* (pipeline/bootstrap.yaml).
         assert first.startswith(case["project_slug"] + "-"), first
+
+
+ENCRYPTED_BUS_CASES = {
+    "eventbridge": {"event_source": "eventbridge", "kms": "customer-managed"},
+    "pipe": {"event_source": "dynamodb", "stream_delivery": "eventbridge", "kms": "customer-managed"},
+}
+# What EventBridge asks of whoever creates or updates a bus encrypted with a customer managed key
+# (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-encryption-event-bus-cmkey.html).
+BUS_CREATOR_ACTIONS = {
+    "kms:GenerateDataKeyWithoutPlaintext", "kms:Decrypt", "kms:Encrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:DescribeKey",
+}
+
+
+@pytest.mark.parametrize("case", ENCRYPTED_BUS_CASES.values(), ids=ENCRYPTED_BUS_CASES.keys())
+def test_an_encrypted_bus_can_be_created_and_checked(case: dict[str, str]) -> None:
+    """CloudFormation's role creates the bus through EventBridge, which calls KMS with the role's
+    rights: the key policy must allow those calls through events (IAM alone does not), and
+    EventBridge's own DescribeKey check, which names no bus."""
+    statements = load_yaml(render_stack(**case))["Resources"]["ServiceKey"]["Properties"]["KeyPolicy"]["Statement"]
+    account = next(s for s in statements if s["Sid"] == "AccountUsesTheKeyOnlyThroughTheseServices")
+    assert BUS_CREATOR_ACTIONS <= set(account["Action"])
+    assert {"Fn::Sub": "events.${AWS::Region}.amazonaws.com"} in account["Condition"]["StringEquals"]["kms:ViaService"]
+    checks = [s for s in statements if s["Principal"] == {"Service": "events.amazonaws.com"} and s["Action"] == "kms:DescribeKey"]
+    assert [set(check["Condition"]["StringEquals"]) for check in checks] == [{"aws:SourceAccount"}]
+
+
+def test_the_pipe_may_check_and_use_the_key_under_either_spelling_of_its_context_key() -> None:
+    """AWS's pipes page names the encryption context key aws:pipes:arn in its prose and
+    aws:pipe:arn in its example policy; the pipe needs DescribeKey too
+    (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-encryption-pipes-cmkey.html)."""
+    resources = load_yaml(render_stack(**ENCRYPTED_BUS_CASES["pipe"]))["Resources"]
+    key_statements = resources["ServiceKey"]["Properties"]["KeyPolicy"]["Statement"]
+    role_statements = [s for policy in resources["StockChangesPipeRole"]["Properties"]["Policies"] for s in policy["PolicyDocument"]["Statement"]]
+    for statements in (key_statements, role_statements):
+        contexts = {key for s in statements for key in s.get("Condition", {}).get("ArnLike", {}) if key.startswith("kms:EncryptionContext:aws:pipe")}
+        assert contexts == {"kms:EncryptionContext:aws:pipes:arn", "kms:EncryptionContext:aws:pipe:arn"}
+    assert any(s["Action"] == "kms:DescribeKey" and "Condition" not in s for s in role_statements)
