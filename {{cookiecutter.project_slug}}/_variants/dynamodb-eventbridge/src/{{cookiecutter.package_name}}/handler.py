@@ -23,16 +23,14 @@ from typing import TYPE_CHECKING, Any, cast
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
-from . import async_invocation, idempotency, logic, tracing
+from . import async_invocation, logic, restock, tracing
 from .async_invocation import describe
-from .models import RestockRequest, StockChange, StockChangeHandled, StockLevelChangedDetail, StockLevelChangedEnvelope
-from .repository import RestockRepository
-from .settings import settings
+from .logic import RestockRequest
+from .models import ChangeId, StockChange, StockLevelChangedDetail, StockLevelChangedEnvelope
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
@@ -49,6 +47,15 @@ class InvalidEventError(ValueError):
     """The event is not version 1 of StockLevelChanged from the inventory service."""
 
 
+class StockChangeHandled(BaseModel):
+    """What the function returns for one event: whether the change asked for a restock, and which."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    change_id: ChangeId
+    restock: RestockRequest | None
+
+
 report_failure = async_invocation.FailureReport(
     logger,
     metrics,
@@ -61,39 +68,14 @@ report_failure = async_invocation.FailureReport(
 
 
 @cache
-def restock_requests() -> RestockRepository:
-    return RestockRepository(settings().restock_table_name)
-
-
-@cache
 def idempotency_config() -> IdempotencyConfig:
-    """One change id is one change: a different payload under a known change id is rejected."""
-    return idempotency.config(
-        key="change_id", payload="[before, after]", expires_after_seconds=IDEMPOTENCY_EXPIRY_SECONDS
-    )
-
-
-def request_restock(change: StockChange) -> RestockRequest:
-    request, stored = logic.request_restock(change, restock_requests())
-    if stored:
-        metrics.add_metric(name="RestockRequested", unit=MetricUnit.Count, value=1)
-        logger.info("Restock requested", sku=request.sku, requested_quantity=request.requested_quantity)
-    else:
-        metrics.add_metric(name="DuplicateRestockRequest", unit=MetricUnit.Count, value=1)
-        logger.info("Restock request already stored", sku=request.sku, request_id=request.request_id)
-    return request
+    return restock.idempotency_config(expires_after_seconds=IDEMPOTENCY_EXPIRY_SECONDS)
 
 
 @cache
 def request_restock_once() -> Callable[..., RestockRequest]:
-    """``request_restock`` behind Powertools idempotency, built on first use (idempotency.py)."""
-    return idempotency.once(
-        request_restock,
-        argument="change",
-        output=RestockRequest,
-        table_name=settings().idempotency_table_name,
-        config=idempotency_config(),
-    )
+    """``restock.request_restock`` behind Powertools idempotency, built on first use."""
+    return restock.once(idempotency_config())
 
 
 def parse_change(event: Any) -> StockChange:

@@ -7,8 +7,8 @@ documented shape (``docs/events.md``, the JSON schema in
 when they drift). Numbers are decimal strings, because the pipe's input template copies them
 from the stream as DynamoDB writes them; consumers never see DynamoDB's type descriptors.
 
-Out: ``RestockRequest`` is what the function writes and returns to the idempotency layer; it
-is revalidated whenever it is used, so a request built without validation is never written.
+Out: ``RestockRequest`` (``logic.py``, shared with ``stream_delivery=lambda``) is what the
+function writes; the handler returns it in a ``StockChangeHandled``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 from aws_lambda_powertools.utilities.parser import BaseEnvelope
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.parser.types import T
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 # Must match the pipe's target parameters and the rule's pattern in template.yaml (a test compares them).
 EVENT_SOURCE = "com.example.inventory"
@@ -121,25 +121,3 @@ class StockChange(BaseModel):
                 reorder_quantity=lot,
             ),
         )
-
-
-class RestockRequest(BaseModel):
-    """A request to the buyers to restock an item, as stored and remembered by the idempotency layer."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, revalidate_instances="always")
-
-    sku: Sku
-    request_id: ChangeId
-    quantity_on_hand: Annotated[int, Field(ge=0, le=MAX_COUNT, strict=True)]
-    reorder_level: Annotated[int, Field(ge=0, le=MAX_COUNT, strict=True)]
-    requested_quantity: Annotated[int, Field(ge=1, le=MAX_COUNT, strict=True)]
-    requested_at: AwareDatetime
-
-
-class StockChangeHandled(BaseModel):
-    """What the function returns for one event: whether the change asked for a restock, and which."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    change_id: ChangeId
-    restock: RestockRequest | None

@@ -18,15 +18,13 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import EventType
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from . import batch, idempotency, logic, tracing
+from . import batch, logic, restock, tracing
 from .batch import MalformedBatchError as MalformedBatchError  # what the handler raises on a malformed event
-from .models import RestockRequest, StockChange, StockStreamRecord, StreamBatch
-from .repository import RestockRepository
-from .settings import settings
+from .logic import RestockRequest
+from .models import StockChange, StockStreamRecord, StreamBatch
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
@@ -39,11 +37,7 @@ metrics = Metrics()
 def idempotency_config() -> IdempotencyConfig:
     """One stream record is one change: a retried batch, or a record delivered twice, writes
     its restock request once; a different payload under a known event id is rejected."""
-    return idempotency.config(
-        key="change_id",
-        payload="[before, after]",
-        expires_after_seconds=48 * 3600,  # longer than a record lives in the stream (24 hours)
-    )
+    return restock.idempotency_config(expires_after_seconds=48 * 3600)  # longer than the stream keeps a record (24 h)
 
 
 def stream_position(record: Any) -> tuple[str | None, str | None]:
@@ -71,31 +65,9 @@ report_failure = batch.FailureReport(
 
 
 @cache
-def restock_requests() -> RestockRepository:
-    return RestockRepository(settings().restock_table_name)
-
-
-def request_restock(change: StockChange) -> RestockRequest:
-    request, stored = logic.request_restock(change, restock_requests())
-    if stored:
-        metrics.add_metric(name="RestockRequested", unit=MetricUnit.Count, value=1)
-        logger.info("Restock requested", sku=request.sku, requested_quantity=request.requested_quantity)
-    else:
-        metrics.add_metric(name="DuplicateRestockRequest", unit=MetricUnit.Count, value=1)
-        logger.info("Restock request already stored", sku=request.sku, request_id=request.request_id)
-    return request
-
-
-@cache
 def request_restock_once() -> Callable[..., RestockRequest]:
-    """``request_restock`` behind Powertools idempotency, built on first use (idempotency.py)."""
-    return idempotency.once(
-        request_restock,
-        argument="change",
-        output=RestockRequest,
-        table_name=settings().idempotency_table_name,
-        config=idempotency_config(),
-    )
+    """``restock.request_restock`` behind Powertools idempotency, built on first use."""
+    return restock.once(idempotency_config())
 
 
 @tracing.capture_method

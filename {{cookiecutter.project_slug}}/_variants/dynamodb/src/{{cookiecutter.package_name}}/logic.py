@@ -1,12 +1,32 @@
-"""Business rules, free of Lambda and AWS details so they are trivial to test."""
+"""Business rules, free of Lambda and AWS details so they are trivial to test.
+
+``RestockRequest`` is what they make, for either delivery of the table's changes
+(``stream_delivery``): what the function writes and returns to the idempotency layer. It is
+revalidated whenever it is used, so a request built without validation is never written.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Annotated, Protocol
 
-from .models import RestockRequest, StockChange
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from .models import MAX_COUNT, ChangeId, Sku, StockChange
+
+
+class RestockRequest(BaseModel):
+    """A request to the buyers to restock an item, as stored and remembered by the idempotency layer."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, revalidate_instances="always")
+
+    sku: Sku
+    request_id: ChangeId
+    quantity_on_hand: Annotated[int, Field(ge=0, le=MAX_COUNT, strict=True)]
+    reorder_level: Annotated[int, Field(ge=0, le=MAX_COUNT, strict=True)]
+    requested_quantity: Annotated[int, Field(ge=1, le=MAX_COUNT, strict=True)]
+    requested_at: AwareDatetime
 
 
 class RestockStore(Protocol):

@@ -2,8 +2,7 @@
 
 In: ``StockStreamRecord`` is a DynamoDB stream record as Lambda delivers it (Powertools'
 ``DynamoDBStreamRecordModel``) whose images must be ``StockLevel``s. Out: ``RestockRequest``
-is what the function writes and returns to the idempotency layer; it is revalidated whenever
-it is used, so a request built without validation can never be written.
+(``logic.py``, shared with ``stream_delivery=eventbridge``) is what the function writes.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.shared.dynamodb_deserializer import TypeDeserializer
 from aws_lambda_powertools.utilities.parser.models import DynamoDBStreamChangedRecordModel, DynamoDBStreamRecordModel
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 SKU_PATTERN = r"^[A-Z0-9][A-Z0-9-]{2,31}$"
 CHANGE_ID_PATTERN = r"^[0-9A-Za-z-]{1,128}$"
@@ -97,19 +96,6 @@ class StockChange(BaseModel):
     change_id: ChangeId
     before: StockLevel | None
     after: StockLevel
-
-
-class RestockRequest(BaseModel):
-    """A request to the buyers to restock an item, as stored and remembered by the idempotency layer."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, revalidate_instances="always")
-
-    sku: Sku
-    request_id: ChangeId
-    quantity_on_hand: Annotated[int, Field(ge=0, le=MAX_COUNT, strict=True)]
-    reorder_level: Annotated[int, Field(ge=0, le=MAX_COUNT, strict=True)]
-    requested_quantity: Annotated[int, Field(ge=1, le=MAX_COUNT, strict=True)]
-    requested_at: AwareDatetime
 
 
 class StreamPosition(BaseModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .models import RestockRequest
+from .logic import RestockRequest
 from .tables import Table
 from .tables import dynamodb_client as dynamodb_client  # the client this data access uses
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from {{ cookiecutter.package_name }} import repository
-from {{ cookiecutter.package_name }}.models import RestockRequest
+from {{ cookiecutter.package_name }}.logic import RestockRequest
 
 from tests.conftest import IDEMPOTENCY_TABLE, RESTOCK_TABLE, stock_image, stream_record
 from tests.support.batches import ExactlyOnceInBatches

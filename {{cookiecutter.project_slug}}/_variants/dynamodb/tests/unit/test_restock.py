@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from {{ cookiecutter.package_name }} import handler, logic, repository
-from {{ cookiecutter.package_name }}.models import RestockRequest, StockChange
+from {{ cookiecutter.package_name }}.logic import RestockRequest
+from {{ cookiecutter.package_name }}.models import StockChange
 
 from tests.conftest import IDEMPOTENCY_TABLE, RESTOCK_TABLE, stock_image, stream_record
 from tests.support.batches import NOT_A_BATCH, reported
