@@ -41,6 +41,7 @@ OWNED_PATHS: dict[str, dict[str, list[str]]] = {
         "eventbridge": IDEMPOTENCY + ASYNC_INVOCATIONS,
         "sqs": IDEMPOTENCY + BATCHES,
         "dynamodb": IDEMPOTENCY + BATCHES,
+        "appsync": IDEMPOTENCY,
     },
     "stream_delivery": {
         "lambda": [],

@@ -80,7 +80,7 @@ PATTERNS: list[tuple[str, str, str]] = [
 ]
 
 CHOICES: dict[str, tuple[str, ...]] = {
-    "event_source": ("api", "s3", "eventbridge", "sqs", "dynamodb"),
+    "event_source": ("api", "s3", "eventbridge", "sqs", "dynamodb", "appsync"),
     "python_runtime": ("python3.14", "python3.13", "python3.12"),
     "architecture": ("arm64", "x86_64"),
     "api_auth": ("cognito", "iam"),
@@ -111,7 +111,9 @@ def supports_snapstart(runtime: str) -> bool:
 
 
 # (answer, value, requirement, message): the value only fits when requirement(answers) holds.
-API_ONLY = "only applies to event_source 'api'"
+# The event sources that are APIs: a caller waits for the answer.
+SYNCHRONOUS_APIS = ("api", "appsync")
+API_ONLY = "only applies to event_source 'api' or 'appsync'"
 COMBINATIONS: list[tuple[str, str, Callable[[dict[str, str]], bool], str]] = [
     (
         "snapstart",
@@ -119,8 +121,8 @@ COMBINATIONS: list[tuple[str, str, Callable[[dict[str, str]], bool], str]] = [
         lambda answers: supports_snapstart(answers["python_runtime"]),
         "needs a runtime Lambda SnapStart supports (Python 3.12 and later); use 'no', or python_runtime python3.12 or later",
     ),
-    ("waf", "yes", lambda answers: answers["event_source"] == "api", f"{API_ONLY}; use 'no'"),
-    ("api_endpoint", "private", lambda answers: answers["event_source"] == "api", f"{API_ONLY}; use 'regional'"),
+    ("waf", "yes", lambda answers: answers["event_source"] in SYNCHRONOUS_APIS, f"{API_ONLY}; use 'no'"),
+    ("api_endpoint", "private", lambda answers: answers["event_source"] in SYNCHRONOUS_APIS, f"{API_ONLY}; use 'regional'"),
     (
         "stream_delivery",
         "eventbridge",

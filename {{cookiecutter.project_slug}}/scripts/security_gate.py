@@ -34,6 +34,7 @@ STAR_RESOURCE_ACTIONS = {
     "ec2:DescribeVpcs": "EC2 Describe actions have no resource-level permissions",
     "kms:CreateKey": "a key has no ARN before it exists (scope it with aws:RequestTag)",
     "cognito-idp:CreateUserPool": "a user pool has no ARN before it exists (scope it with aws:RequestTag)",
+    "appsync:CreateGraphqlApi": "a GraphQL API has no ARN before it exists",
     "lambda:CreateCodeSigningConfig": "Lambda has no resource-level permissions for this action",
     # pragma: allowlist nextline secret - an IAM action name
     "secretsmanager:GetRandomPassword": "Secrets Manager has no resource-level permissions for this action",
@@ -255,6 +256,36 @@ def api_policy_findings(template: Template) -> list[str]:
     return findings
 
 
+# ---------------------------------------------------------------------------- GraphQL
+# What a GraphQL API must set: each finding names what its absence lets through.
+GRAPHQL_SETTINGS = {
+    "QueryDepthLimit": "queries of any depth reach the resolvers",
+    "ResolverCountLimit": "one request can invoke any number of resolvers",
+    "IntrospectionConfig": "introspection is on, so any caller can read the schema",
+}
+
+
+def graphql_api_findings(name: str, properties: dict[str, Any]) -> list[str]:
+    providers = properties.get("AdditionalAuthenticationProviders", [])
+    modes = [properties.get("AuthenticationType")] + [provider.get("AuthenticationType") for provider in providers]
+    findings = [f"{name}: an API_KEY authorization mode is not authorization" for mode in modes if mode == "API_KEY"]
+    findings += [f"{name}: no {key}: {risk}" for key, risk in GRAPHQL_SETTINGS.items() if key not in properties]
+    log = properties.get("LogConfig", {})
+    if log.get("FieldLogLevel") in (None, "NONE"):
+        findings.append(f"{name}: no field logs (LogConfig.FieldLogLevel)")
+    if log.get("ExcludeVerboseContent") is not True:
+        findings.append(f"{name}: field logs would hold headers and payloads (LogConfig.ExcludeVerboseContent)")
+    return findings
+
+
+def graphql_findings(template: Template) -> list[str]:
+    """GraphQL APIs that take an API key as authorization, unbounded queries, or log bodies."""
+    findings = [f"{name}: an API key is not authorization" for name, _ in resources(template, "AWS::AppSync::ApiKey")]
+    for name, properties in resources(template, "AWS::AppSync::GraphQLApi"):
+        findings += graphql_api_findings(name, properties)
+    return findings
+
+
 # ---------------------------------------------------------------------------- queues and topics
 def denies_insecure_transport(template: Template, policy_type: str, target_key: str, resource_name: str) -> bool:
     for _, properties in resources(template, policy_type):
@@ -380,6 +411,7 @@ TRANSFORMED_CHECKS: list[Callable[[Template], list[str]]] = [
     retained_name_findings,
     api_method_findings,
     api_policy_findings,
+    graphql_findings,
     messaging_findings,
     mapping_findings,
     redrive_findings,

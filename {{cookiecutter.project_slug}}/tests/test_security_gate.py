@@ -246,3 +246,47 @@ def test_a_signed_function_takes_no_layer_its_profile_did_not_sign() -> None:
     assert not gate.signed_layer_findings(signed_function())
     unsigned = with_resources(Fn={"Type": "AWS::Lambda::Function", "Properties": {"Layers": [public]}})
     assert not gate.signed_layer_findings(unsigned)
+
+
+def graphql_api(**changes: Any) -> dict[str, Any]:
+    properties = {
+        "AuthenticationType": "AWS_IAM",
+        "QueryDepthLimit": 4,
+        "ResolverCountLimit": 10,
+        "IntrospectionConfig": "DISABLED",
+        "LogConfig": {"FieldLogLevel": "ERROR", "ExcludeVerboseContent": True},
+    }
+    properties.update(changes)
+    return with_resources(GraphqlApi={"Type": "AWS::AppSync::GraphQLApi", "Properties": properties})
+
+
+def test_a_bounded_graphql_api_without_api_keys_passes() -> None:
+    assert gate.graphql_findings(graphql_api()) == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "finding"),
+    [
+        ({"AuthenticationType": "API_KEY"}, "API_KEY"),
+        ({"AdditionalAuthenticationProviders": [{"AuthenticationType": "API_KEY"}]}, "API_KEY"),
+        ({"LogConfig": {"FieldLogLevel": "ALL"}}, "ExcludeVerboseContent"),
+        ({"LogConfig": {"FieldLogLevel": "NONE", "ExcludeVerboseContent": True}}, "no field logs"),
+    ],
+)
+def test_a_graphql_api_keyed_or_logging_bodies_fails(changes: dict[str, Any], finding: str) -> None:
+    findings = gate.graphql_findings(graphql_api(**changes))
+    assert len(findings) == 1, findings
+    assert finding in findings[0]
+
+
+@pytest.mark.parametrize("setting", sorted(gate.GRAPHQL_SETTINGS))
+def test_a_graphql_api_without_its_limits_fails(setting: str) -> None:
+    template = graphql_api()
+    del template["Resources"]["GraphqlApi"]["Properties"][setting]
+    assert gate.graphql_findings(template) == [f"GraphqlApi: no {setting}: {gate.GRAPHQL_SETTINGS[setting]}"]
+
+
+def test_an_appsync_api_key_fails() -> None:
+    template = graphql_api()
+    template["Resources"]["Key"] = {"Type": "AWS::AppSync::ApiKey", "Properties": {"ApiId": "x"}}
+    assert gate.graphql_findings(template) == ["Key: an API key is not authorization"]
