@@ -1,6 +1,6 @@
 """Create a SAM-transformed template as a stack in moto's CloudFormation, then report what
 exists in the emulated account: the stack status, the event source mappings, the bucket
-notifications and the EventBridge rules with their targets.
+notifications, the EventBridge rules with their targets and the EventBridge pipes.
 
 Runs in its own environment, never the template's (tests/test_moto_stacks.py calls it):
 
@@ -13,8 +13,11 @@ a kept resource to a stripped one is rewired only where an equivalent exists (a 
 becomes its function), printed too, and any other reference stops the run. Where moto
 accepts a property but does not apply it (an S3 bucket's NotificationConfiguration), the
 checker applies the template's own value through the service API after the stack is
-created, and says so. The last line of output is ``REPORT <json>``; the exit code is 0 when
-the stack reached CREATE_COMPLETE.
+created, and says so. An EventBridge pipe (AWS::Pipes::Pipe) has no CloudFormation model in
+moto, but moto's Pipes API stores one (and never runs it): the checker strips it from the
+stack, then creates it through that API with the template's properties resolved by moto's own
+CloudFormation against the created stack, and says so. The last line of output is
+``REPORT <json>``; the exit code is 0 when the stack reached CREATE_COMPLETE.
 """
 
 from __future__ import annotations
@@ -41,7 +44,9 @@ os.environ.update(
 import boto3
 import moto
 from moto import mock_aws
-from moto.cloudformation.parsing import NULL_MODELS, get_model_map
+from moto.cloudformation.models import cloudformation_backends
+from moto.cloudformation.parsing import NULL_MODELS, clean_json, get_model_map
+from moto.core import DEFAULT_ACCOUNT_ID
 
 # Where scripts/sam_transform.py points every CodeUri.
 PLACEHOLDER_BUCKET = "placeholder-artifacts-bucket"
@@ -52,6 +57,8 @@ POWERTOOLS_LAYER_PARAMETERS = "/aws/service/powertools/"
 # moto 5.2.5 gives no physical id to these models, so a Ref yields the model object; in
 # CloudFormation their Ref is the value of this property.
 REF_IS_NAME = {"AWS::Events::EventBus": "Name"}
+REGION = "eu-west-1"
+PIPE_TYPE = "AWS::Pipes::Pipe"
 
 Template = dict[str, Any]
 
@@ -195,6 +202,20 @@ def deferred_notifications(template: Template) -> dict[str, Any]:
     return deferred
 
 
+def deferred_pipes(template: Template) -> dict[str, Any]:
+    """Pipe logical id -> its properties, from the template as given (before it is stripped)."""
+    deferred = {}
+    for name, resource in template["Resources"].items():
+        if resource["Type"] == PIPE_TYPE:
+            deferred[name] = resource["Properties"]
+            say(
+                f"deferred {name} ({PIPE_TYPE}): moto {moto.__version__} has no CloudFormation model for it, but its"
+                " Pipes API stores a pipe (and never runs one: no record is read or delivered); the checker creates"
+                " it through that API, its properties resolved by moto's CloudFormation against the created stack"
+            )
+    return deferred
+
+
 # ---------------------------------------------------------------------------- creating the stack
 def seed_public_parameters(template: Template) -> None:
     """moto resolves AWS::SSM::Parameter::Value parameters from its own, empty, parameter
@@ -282,6 +303,34 @@ def apply_notifications(deferred: dict[str, Any], resources: dict[str, dict[str,
         say(f"applied  {name}.NotificationConfiguration through the S3 API")
 
 
+def api_value(value: Any, shape: Any) -> Any:
+    """A resolved property as the API's input shape wants it: CloudFormation passes a Number
+    parameter as text, which the property's integer field takes."""
+    if shape.type_name == "structure" and isinstance(value, dict):
+        return {key: api_value(item, shape.members[key]) for key, item in value.items()}
+    if shape.type_name == "list" and isinstance(value, list):
+        return [api_value(item, shape.member) for item in value]
+    if shape.type_name in ("integer", "long") and isinstance(value, str):
+        return int(value)
+    return value
+
+
+def create_pipes(deferred: dict[str, Any], stack_name: str) -> None:
+    if not deferred:
+        return
+    [stack] = [
+        stack
+        for stack in cloudformation_backends[DEFAULT_ACCOUNT_ID][REGION].stacks.values()
+        if stack.name == stack_name
+    ]
+    pipes = boto3.client("pipes")
+    shape = pipes.meta.service_model.operation_model("CreatePipe").input_shape
+    for name, properties in deferred.items():
+        resolved = api_value(clean_json(properties, stack.resource_map), shape)
+        pipes.create_pipe(**resolved)
+        say(f"created  {name} through moto's Pipes API as {resolved['Name']}")
+
+
 # ---------------------------------------------------------------------------- what exists
 def event_source_mappings() -> list[dict[str, Any]]:
     mappings: list[dict[str, Any]] = boto3.client("lambda").list_event_source_mappings()["EventSourceMappings"]
@@ -335,6 +384,35 @@ def rules() -> list[dict[str, Any]]:
     return found
 
 
+def created_pipes() -> list[dict[str, Any]]:
+    client = boto3.client("pipes")
+    found = []
+    for listed in client.list_pipes()["Pipes"]:
+        pipe = client.describe_pipe(Name=listed["Name"])
+        pipe.pop("ResponseMetadata", None)
+        found.append(pipe)
+    return found
+
+
+def table_streams(resources: dict[str, dict[str, str]]) -> dict[str, str | None]:
+    """Table logical id -> the stream ARN DynamoDB gives the table."""
+    dynamodb = boto3.client("dynamodb")
+    return {
+        name: dynamodb.describe_table(TableName=resource["physical_id"])["Table"].get("LatestStreamArn")
+        for name, resource in resources.items()
+        if resource["type"] == "AWS::DynamoDB::Table"
+    }
+
+
+def role_arns(resources: dict[str, dict[str, str]]) -> dict[str, str]:
+    iam = boto3.client("iam")
+    return {
+        name: iam.get_role(RoleName=resource["physical_id"])["Role"]["Arn"]
+        for name, resource in resources.items()
+        if resource["type"] == "AWS::IAM::Role"
+    }
+
+
 def queues() -> dict[str, dict[str, Any]]:
     """Queue ARN -> URL, redrive policy and key, to match mappings and dead-letter configs to queues."""
     sqs = boto3.client("sqs")
@@ -356,6 +434,7 @@ def main(argv: list[str]) -> int:
         return 2
     template, variant = json.loads(Path(argv[1]).read_text(encoding="utf-8")), argv[2]
     with mock_aws():
+        pipes = deferred_pipes(template)
         creatable, stripped = prepared(template)
         deferred = deferred_notifications(creatable)
         seed_public_parameters(creatable)
@@ -363,6 +442,7 @@ def main(argv: list[str]) -> int:
         say(f"stack    moto-{variant}: {status}, {len(resources)} resources")
         if status == "CREATE_COMPLETE":
             apply_notifications(deferred, resources)
+            create_pipes(pipes, f"moto-{variant}")
         report = {
             "variant": variant,
             "moto": moto.__version__,
@@ -372,6 +452,11 @@ def main(argv: list[str]) -> int:
             "event_source_mappings": event_source_mappings(),
             "bucket_notifications": bucket_notifications(resources),
             "rules": rules(),
+            "pipes": created_pipes(),
+            "deferred_pipes": sorted(pipes),
+            "table_streams": table_streams(resources),
+            "roles": role_arns(resources),
+            "event_buses": {bus["Name"]: bus["Arn"] for bus in boto3.client("events").list_event_buses()["EventBuses"]},
             "queues": queues(),
             "lambda_functions": [
                 function["FunctionArn"] for function in boto3.client("lambda").list_functions()["Functions"]

@@ -419,12 +419,16 @@ ALARMS = """\
   {{ alarms.service_alarm("FailedAlarm", "Failed.", "ProcessingFailed", period=300, threshold=10) }}
 
   {{ alarms.queue_depth_alarm("DepthAlarm", "Waiting.", "OrdersDeadLetterQueue") }}
+
+  {{ alarms.pipe_alarm("PipeAlarm", "Failing.", "ExecutionFailed", "changes") }}
 """
 
 
 def test_alarms_notify_the_topic_with_their_metric() -> None:
     found = resources(ALARMS, project_slug="orders-svc")
-    age, failed, depth = (found[name]["Properties"] for name in ("AgeAlarm", "FailedAlarm", "DepthAlarm"))
+    age, failed, depth, pipe = (
+        found[name]["Properties"] for name in ("AgeAlarm", "FailedAlarm", "DepthAlarm", "PipeAlarm")
+    )
     assert (age["Namespace"], age["MetricName"], age["Statistic"], age["EvaluationPeriods"], age["Threshold"]) == (
         "AWS/Lambda", "IteratorAge", "Maximum", 5, 60000
     )
@@ -433,7 +437,10 @@ def test_alarms_notify_the_topic_with_their_metric() -> None:
     # Powertools' service is the stack: each stack alarms on its own metrics.
     assert failed["Dimensions"] == [{"Name": "service", "Value": {"Ref": "AWS::StackName"}}]
     assert depth["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["OrdersDeadLetterQueue", "QueueName"]}}]
-    for alarm in (age, failed, depth):
+    # EventBridge Pipes' namespace and dimension (user guide, monitoring pipes).
+    assert (pipe["Namespace"], pipe["MetricName"], pipe["Statistic"]) == ("AWS/EventBridge/Pipes", "ExecutionFailed", "Sum")
+    assert pipe["Dimensions"] == [{"Name": "PipeName", "Value": {"Fn::Sub": "${AWS::StackName}-changes"}}]
+    for alarm in (age, failed, depth, pipe):
         assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
         assert alarm["TreatMissingData"] == "notBreaching"
 

@@ -2,7 +2,7 @@
 
 In: a ``StockLevelChanged`` event on the service's bus, put there by the stock-changes pipe
 (``template.yaml``), whose ``detail`` is ``StockLevelChangedDetail``: version 1 of a
-documented shape (``docs/events.md``, the JSON schema in
+documented shape (``docs/flow.md``, the JSON schema in
 ``docs/events/stock-level-changed-v1.schema.json`` generated from this model; a test fails
 when they drift). Numbers are decimal strings, because the pipe's input template copies them
 from the stream as DynamoDB writes them; consumers never see DynamoDB's type descriptors.

@@ -172,6 +172,15 @@ def test_the_pipe_role_reads_only_this_stream_and_puts_only_on_this_bus() -> Non
     assert set(trust["Condition"]["StringEquals"]) == {"aws:SourceAccount", "aws:SourceArn"}
 
 
+def test_the_pipe_s_failed_and_throttled_executions_alarm() -> None:
+    alarms = [properties(name) for name in ("StockChangesPipeFailedAlarm", "StockChangesPipeThrottledAlarm")]
+    assert [alarm["MetricName"] for alarm in alarms] == ["ExecutionFailed", "ExecutionThrottled"]
+    for alarm in alarms:
+        assert alarm["Namespace"] == "AWS/EventBridge/Pipes"
+        assert alarm["Dimensions"] == [{"Name": "PipeName", "Value": pipe()["Name"]}]  # this pipe's name, as declared
+        assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
 def test_the_rule_listens_on_the_stock_bus_with_a_retry_policy_and_a_dead_letter_queue() -> None:
     assert rule()["EventBusName"] == {"Ref": "StockBus"}
     assert rule()["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": ["StockRuleDLQ", "Arn"]}}
