@@ -3,13 +3,18 @@
 Powertools and pydantic come from the official Powertools layer, pinned to the version the
 tests run with; under code signing, where Lambda refuses a layer the allowed profile did not
 sign, they are bundled in the signed package instead. The X-Ray SDK is loaded only when
-tracing is switched on.
+tracing is switched on. A handler module imports what hello world imports (Powertools
+``Logger`` and ``Metrics``) and leaves pydantic, its models and Powertools' batch utility to
+its first event.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 import re
+import subprocess
+import sys
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -131,3 +136,26 @@ def test_tracer_when_tracing_is_on(reload_tracing: pytest.MonkeyPatch) -> None:
     assert reloaded.ENABLED
     assert reloaded.capture_method == reloaded.tracer.capture_method
     assert reloaded.capture_lambda_handler == reloaded.tracer.capture_lambda_handler
+
+
+# What a handler module must not import at cold start: each costs, alone, about half of the
+# reference's import (README, Performance); boto3 waits for the first AWS call.
+NOT_AT_COLD_START = (
+    "pydantic",
+    "aws_lambda_powertools.utilities.batch",
+    "aws_lambda_powertools.utilities.parser",
+    "boto3",
+)
+
+
+@pytest.mark.parametrize("function", sorted(functions(template())))
+def test_a_handler_module_leaves_pydantic_and_batches_to_its_first_event(function: str) -> None:
+    module = functions(template())[function]["Handler"].rpartition(".")[0]
+    probe = f"import sys, {module}; print([m for m in {NOT_AT_COLD_START!r} if m in sys.modules])"
+    environment = {**os.environ, "POWERTOOLS_TRACE_DISABLED": "true"}  # as template.yaml sets it
+    command = [sys.executable, "-c", probe]
+    completed = subprocess.run(  # noqa: S603
+        command, cwd=ROOT / "src", env=environment, capture_output=True, text=True, check=False
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip() == "[]"

@@ -94,6 +94,22 @@ def test_after_restore_clients_are_built_again(monkeypatch: pytest.MonkeyPatch) 
         tables.dynamodb_client.cache_clear()  # no stub client left for the next tests
 
 
+@pytest.mark.parametrize("function", sorted(functions()))
+def test_before_the_snapshot_what_the_handler_leaves_to_its_first_event_is_imported(function: str) -> None:
+    # A fresh interpreter, as Lambda's init: the handler module defers its models (pydantic) to
+    # the first event, and the hook imports them, so that a restored environment does not.
+    module = functions()[function]["Handler"].rpartition(".")[0]
+    probe = (
+        f"import sys, {module}, {{ cookiecutter.package_name }}.snapshot as s;"
+        " deferred = ['pydantic', *s.DEFERRED]; print([m for m in deferred if m in sys.modules]);"
+        " s.run_before_snapshot(); print([m for m in deferred if m not in sys.modules], len(s.DEFERRED))"
+    )
+    command = [sys.executable, "-c", probe]
+    completed = subprocess.run(command, cwd=ROOT / "src", capture_output=True, text=True, check=False)  # noqa: S603
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.split() == ["[]", "[]", "1"]
+
+
 def test_before_the_snapshot_the_lazy_imports_are_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delitem(sys.modules, "aws_lambda_powertools.utilities.idempotency", raising=False)
     snapshot.run_before_snapshot()

@@ -13,8 +13,9 @@ built on first use, behind ``functools.cache``. After a restore this module stil
   credential that a hook or a test built before the snapshot is built again after it.
 
 Before the snapshot it imports what the handlers load lazily (boto3, Powertools
-idempotency), so that a restored environment does not pay for it: imports hold no
-connection and nothing unique.
+idempotency, and the modules a handler defers to its first event with ``warm``: models,
+pydantic, Powertools' batch utility), so that a restored environment does not pay for it:
+imports hold no connection and nothing unique.
 
 The hooks come from ``snapshot_restore_py``, which Lambda's Python runtimes ship (3.12 and
 later) and which no requirement installs: without SnapStart Lambda never calls them. Where
@@ -38,6 +39,8 @@ AFTER_RESTORE: list[Hook] = []
 
 # What the handlers import on first use; imported before the snapshot when it is there.
 PRELOAD = ("boto3", "aws_lambda_powertools.utilities.idempotency")
+# This package's modules that a handler imports on its first event (``warm``).
+DEFERRED: list[str] = []
 
 try:
     from snapshot_restore_py import register_after_restore, register_before_snapshot  # type: ignore[import-not-found]
@@ -64,10 +67,17 @@ def run_after_restore() -> None:
         func(*args, **kwargs)
 
 
+def warm(module: str) -> None:
+    """``module`` is imported on the first event, not at cold start: import it before the snapshot."""
+    DEFERRED.append(module)
+
+
 def preload() -> None:
     for name in PRELOAD:
         if importlib.util.find_spec(name.partition(".")[0]) is not None:  # a function may not bundle it
             importlib.import_module(name)
+    for name in DEFERRED:
+        importlib.import_module(name)
 
 
 def package_caches() -> list[Any]:  # functools._lru_cache_wrapper, of any signature

@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 import pytest
 
-from {{ cookiecutter.package_name }} import api, logic, repository, request_body, settings, signing
+from {{ cookiecutter.package_name }} import api, logic, repository, request_body, routes, settings, signing
 from {{ cookiecutter.package_name }}.models import Item
 
 from tests.conftest import SIGNING_KEY
@@ -284,7 +284,7 @@ def test_a_base64_body_is_checked_once_decoded(
 
 
 @pytest.mark.parametrize(("path", "allowed"), [("/items", "POST"), ("/items/00000000000000000000000000000001", "GET")])
-@pytest.mark.parametrize("method", api.METHODS)
+@pytest.mark.parametrize("method", routes.METHODS)
 def test_a_method_the_route_does_not_serve_is_405_naming_the_one_it_does(
     path: str, allowed: str, method: str, lambda_context: FakeLambdaContext
 ) -> None:

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 from pydantic import ValidationError
 
-from {{ cookiecutter.package_name }} import api
+from {{ cookiecutter.package_name }} import api, routes
 from {{ cookiecutter.package_name }}.models import IDEMPOTENCY_KEY_PATTERN, ITEM_ID_PATTERN, CreateItemRequest
 from {{ cookiecutter.package_name }}.settings import Settings
 
@@ -169,7 +169,7 @@ bad_item_ids = st.text(string.ascii_letters + string.digits + "-._~", min_size=1
 )
 bad_keys = st.text(max_size=300).filter(lambda key: not re.fullmatch(IDEMPOTENCY_KEY_PATTERN, key))
 wrong_methods = st.sampled_from(sorted(ROUTES.items())).flatmap(
-    lambda route: st.sampled_from([m for m in api.METHODS if m != route[1]]).map(lambda method: (route[0], method))
+    lambda route: st.sampled_from([m for m in routes.METHODS if m != route[1]]).map(lambda method: (route[0], method))
 )
 
 # (what went wrong, the request, the status it must get)
@@ -179,7 +179,7 @@ malformed_requests = st.one_of(
     too_deep.map(lambda text: ("too deep", request(text), 400)),
     too_large.map(lambda text: ("too large", request(text), 413)),
     schema_violations.map(lambda text: ("schema", request(text), 422)),
-    st.tuples(st.sampled_from(api.METHODS), unknown_paths).map(
+    st.tuples(st.sampled_from(routes.METHODS), unknown_paths).map(
         lambda route: ("unknown route", request(method=route[0], path=route[1]), 404)
     ),
     wrong_methods.map(lambda route: ("wrong method", request(path=route[0], method=route[1]), 405)),

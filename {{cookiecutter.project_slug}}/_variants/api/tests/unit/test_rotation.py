@@ -16,7 +16,7 @@ import pytest
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 from moto.awslambda.models import LambdaBackend
 
-from {{ cookiecutter.package_name }} import rotation, settings, signing
+from {{ cookiecutter.package_name }} import rotation, rotation_steps, settings, signing
 
 from tests.conftest import SIGNING_KEY
 from tests.support.emulated_aws import client
@@ -127,10 +127,10 @@ def secrets_manager(monkeypatch: pytest.MonkeyPatch) -> Iterator[SecretsManager]
     alias = lambdas.create_alias(FunctionName=ROTATION.name, Name="live", FunctionVersion="1")
     emulated = SecretsManager(secret_arn=signing_arn(), function_arn=alias["AliasArn"])
     monkeypatch.setattr(LambdaBackend, "invoke", lambda _backend, *_args, body, **_kwargs: emulated.invoke(body))
-    for cache in (rotation.secrets_client, signing.previous_keys):
+    for cache in (rotation_steps.secrets_client, signing.previous_keys):
         cache.cache_clear()
     yield emulated
-    for cache in (rotation.secrets_client, signing.previous_keys):
+    for cache in (rotation_steps.secrets_client, signing.previous_keys):
         cache.cache_clear()
 
 
@@ -145,7 +145,7 @@ def test_a_rotation_makes_a_new_random_key_current_and_keeps_the_old_one_as_prev
     assert secrets_manager.failures == []
     new_key = key_in("AWSCURRENT")
     assert new_key != SIGNING_KEY
-    assert len(new_key) == rotation.KEY_LENGTH
+    assert len(new_key) == rotation_steps.KEY_LENGTH
     assert new_key.isalnum()  # as the secret's GenerateSecretString: letters and digits
     assert version_in("AWSCURRENT") == version
     assert key_in("AWSPREVIOUS") == SIGNING_KEY

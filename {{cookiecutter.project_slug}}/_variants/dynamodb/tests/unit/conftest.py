@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from {{ cookiecutter.package_name }} import handler, repository, restock, settings
+from {{ cookiecutter.package_name }} import processing, repository, restock, settings
 
 from tests.support.lambda_runtime import cleared
 from tests.support.observability import log_output as log_output  # a fixture, for every unit test
@@ -18,5 +18,5 @@ def fresh_caches(dynamodb: Any) -> Iterator[None]:
     """Clients, settings and the idempotency layer are cached per process; each test gets the
     moto-backed ones, and leaves none behind for the next."""
     yield from cleared(
-        restock.restock_requests, handler.request_restock_once, repository.dynamodb_client, settings.settings
+        restock.restock_requests, processing.request_restock_once, repository.dynamodb_client, settings.settings
     )

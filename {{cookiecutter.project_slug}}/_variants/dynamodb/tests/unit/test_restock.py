@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from {{ cookiecutter.package_name }} import handler, logic, repository
+from {{ cookiecutter.package_name }} import handler, logic, processing, repository
 from {{ cookiecutter.package_name }}.logic import RestockRequest
 from {{ cookiecutter.package_name }}.models import StockChange
 
@@ -171,7 +171,7 @@ def test_missing_configuration_is_a_processing_failure(
     ],
 )
 def test_an_event_that_is_not_a_batch_fails_with_a_typed_error(event: Any, lambda_context: FakeLambdaContext) -> None:
-    with pytest.raises(handler.MalformedBatchError, match="not a DynamoDB stream batch"):
+    with pytest.raises(processing.MalformedBatchError, match="not a DynamoDB stream batch"):
         handler.handler(event, lambda_context)
 
 
@@ -188,7 +188,7 @@ def test_each_record_logs_under_its_event_id_as_correlation_id(
     crossing = stream_record(1, stock_image(quantity=4), stock_image(quantity=12), event_id="event-crossing")
     invalid = stream_record(2, stock_image() | {"quantity": {"N": "-1"}}, event_id="event-invalid")
     assert reported(batch(crossing, invalid), lambda_context) == [invalid["dynamodb"]["SequenceNumber"]]
-    with pytest.raises(handler.MalformedBatchError):
+    with pytest.raises(processing.MalformedBatchError):
         handler.handler({"Records": []}, lambda_context)
 
     by_message = correlation_ids(log_output)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from {{ cookiecutter.package_name }} import handler, settings
+from {{ cookiecutter.package_name }} import processing, settings
 
 from tests.conftest import Aws
 from tests.support.lambda_runtime import cleared
@@ -18,4 +18,4 @@ def fresh_caches(aws: Aws) -> Iterator[None]:
     """Every test runs under moto (nothing can reach AWS) and builds what the handler caches per
     process from its own environment variables. The boto3 client stays: moto intercepts it
     whenever a test's mock is active."""
-    yield from cleared(handler.orders, handler.idempotency_config, handler.record_once, settings.settings)
+    yield from cleared(processing.orders, processing.idempotency_config, processing.record_once, settings.settings)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from {{ cookiecutter.package_name }} import handler, settings
+from {{ cookiecutter.package_name }} import processing, settings
 
 from tests.conftest import Aws
 from tests.support.lambda_runtime import cleared
@@ -19,5 +19,5 @@ def fresh_caches(aws: Aws) -> Iterator[None]:
     process from its own environment variables. The boto3 clients stay: moto intercepts them
     whenever a test's mock is active."""
     yield from cleared(
-        handler.reader, handler.receipts, handler.idempotency_config, handler.record_once, settings.settings
+        processing.reader, processing.receipts, processing.idempotency_config, processing.record_once, settings.settings
     )

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from {{ cookiecutter.package_name }} import handler, repository, settings
+from {{ cookiecutter.package_name }} import processing, repository, settings
 
 from tests.support.lambda_runtime import cleared
 from tests.support.observability import log_output as log_output  # a fixture, for every unit test
@@ -17,4 +17,4 @@ from tests.support.observability import log_output as log_output  # a fixture, f
 def fresh_caches(dynamodb: Any) -> Iterator[None]:
     """Clients, settings and the idempotency layer are cached per process; each test gets the
     moto-backed ones, and leaves none behind for the next."""
-    yield from cleared(handler.orders, handler.accept_once, repository.dynamodb_client, settings.settings)
+    yield from cleared(processing.orders, processing.accept_once, repository.dynamodb_client, settings.settings)

@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 import pytest
 
-from {{ cookiecutter.package_name }} import handler
+from {{ cookiecutter.package_name }} import processing
 from {{ cookiecutter.package_name }}.models import MESSAGE_TYPE
 
 from tests.conftest import ORDERS_TABLE, order, sqs_record
@@ -52,8 +52,8 @@ def test_an_order_is_remembered_longer_than_any_copy_of_it_can_wait() -> None:
     resources = template()["Resources"]
     queue = resources["OrdersQueue"]["Properties"]["MessageRetentionPeriod"]
     dead_letters = resources["OrdersDeadLetterQueue"]["Properties"]["MessageRetentionPeriod"]
-    assert max(queue, dead_letters) + queue < handler.IDEMPOTENCY_EXPIRY_SECONDS
-    assert handler.idempotency_config().expires_after_seconds == handler.IDEMPOTENCY_EXPIRY_SECONDS
+    assert max(queue, dead_letters) + queue < processing.IDEMPOTENCY_EXPIRY_SECONDS
+    assert processing.idempotency_config().expires_after_seconds == processing.IDEMPOTENCY_EXPIRY_SECONDS
 
 
 def test_template_filter_admits_exactly_the_message_type_the_code_accepts() -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from {{ cookiecutter.package_name }} import handler, logic, repository
+from {{ cookiecutter.package_name }} import handler, logic, processing, repository
 from {{ cookiecutter.package_name }}.models import AcceptedOrder
 
 from tests.conftest import IDEMPOTENCY_TABLE, ORDERS_TABLE, order, sqs_record
@@ -138,7 +138,7 @@ def test_missing_configuration_fails_every_record_as_a_processing_failure(
     ],
 )
 def test_an_event_that_is_not_a_batch_fails_with_a_typed_error(event: Any, lambda_context: FakeLambdaContext) -> None:
-    with pytest.raises(handler.MalformedBatchError, match="not an SQS batch"):
+    with pytest.raises(processing.MalformedBatchError, match="not an SQS batch"):
         handler.handler(event, lambda_context)
 
 
@@ -155,7 +155,7 @@ def test_each_record_logs_under_its_message_id_as_correlation_id(
     accepted = sqs_record(json.dumps(order("ord-20260101H0001")), "m-accepted")
     rejected = sqs_record(json.dumps(order("ord-20260101H0002", currency="XXX")), "m-rejected")
     assert reported(batch(accepted, rejected), lambda_context) == ["m-rejected"]
-    with pytest.raises(handler.MalformedBatchError):
+    with pytest.raises(processing.MalformedBatchError):
         handler.handler({"Records": []}, lambda_context)
 
     by_message = correlation_ids(log_output)
