@@ -101,6 +101,13 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "eventbridge": {"valid": "order_placed.json", "rejected": "order_placed_wrong_types.json"},
     "sqs": {"valid": "order_placed.json", "rejected": "order_missing_field.json"},
     "dynamodb": {"valid": "stock_dropped_below_reorder_level.json", "rejected": "stock_invalid_image.json"},
+    # An answer that refines an event source with files of its own (post_gen_project.py
+    # VARIANT_OVERLAYS) is a variant here too: its answers, then its events.
+    "dynamodb-eventbridge": {
+        "answers": ["event_source=dynamodb", "stream_delivery=eventbridge"],
+        "valid": "stock_level_changed.json",
+        "rejected": "stock_level_changed_unknown_version.json",
+    },
 }
 REJECTED_WORDS = re.compile(r"malformed|missing|wrong|invalid|reject|poison|bad|unknown")
 
@@ -416,7 +423,8 @@ def base_environment() -> dict[str, str]:
 
 def measure(variant: str, template: Path, work: Path, args: argparse.Namespace, uv: str) -> Result:
     runtime, python = runtime_python(template)
-    answers = [f"event_source={variant}"] + ([f"python_runtime={runtime}"] if runtime else []) + args.answer
+    own = VARIANTS.get(variant, {}).get("answers", [f"event_source={variant}"])
+    answers = own + ([f"python_runtime={runtime}"] if runtime else []) + args.answer
     result = Result(variant=variant, answers=answers, runtime=runtime or f"none found; cold/warm on {Path(python).name}")
     log(f"[{variant}] bake {' '.join(answers)}")
     project, result.bake_s = bake(template, work / "bake", answers)
@@ -658,7 +666,7 @@ def log(message: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--template", type=Path, default=TEMPLATE_ROOT, help="template repository to bake (default: this one)")
-    parser.add_argument("--variant", action="append", default=[], help="event source to measure (default: every enabled one)")
+    parser.add_argument("--variant", action="append", default=[], help="event source or refinement (dynamodb-eventbridge) to measure (default: every enabled one)")
     parser.add_argument("--answer", action="append", default=[], help="extra cookiecutter answer, e.g. --answer architecture=x86_64")
     parser.add_argument("--runs", type=int, default=15, help="cold-import rounds for the deployed packaging (default 15)")
     parser.add_argument("--skip-check", action="store_true", help="do not time `make check`")
@@ -674,7 +682,9 @@ def main(argv: list[str] | None = None) -> int:
     local_pythons = every_local_python()
     if local_pythons:
         os.environ["PYENV_VERSION"] = local_pythons  # python3.12, python3.13... resolve through pyenv
-    variants = args.variant or enabled_event_sources(template)
+    sources = enabled_event_sources(template)
+    refinements = [name for name, spec in VARIANTS.items() if "answers" in spec and spec["answers"][0].removeprefix("event_source=") in sources]
+    variants = args.variant or sources + refinements
     results = []
     root = Path(tempfile.mkdtemp(prefix="bench-"))
     try:
