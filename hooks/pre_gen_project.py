@@ -124,6 +124,13 @@ COMBINATIONS: list[tuple[str, str, Callable[[dict[str, str]], bool], str]] = [
     ("waf", "yes", lambda answers: answers["event_source"] in SYNCHRONOUS_APIS, f"{API_ONLY}; use 'no'"),
     ("api_endpoint", "private", lambda answers: answers["event_source"] in SYNCHRONOUS_APIS, f"{API_ONLY}; use 'regional'"),
     (
+        "waf",
+        "yes",
+        lambda answers: not (answers["event_source"] == "appsync" and answers["api_endpoint"] == "private"),
+        "is not offered for a private AppSync API (api_endpoint 'private'): AWS documents web ACLs for AppSync"
+        " but not for its private APIs, whose callers are inside your VPC; use 'no', or api_endpoint 'regional'",
+    ),
+    (
         "stream_delivery",
         "eventbridge",
         lambda answers: answers["event_source"] == "dynamodb",

@@ -96,6 +96,7 @@ def stack_source(context: Mapping[str, str]) -> str:
 # The IAM action prefix of each CloudFormation resource type's service (AWS::<Service>::...).
 IAM_PREFIX = {
     "ApiGateway": "apigateway",
+    "AppSync": "appsync",
     "Backup": "backup",
     "CloudWatch": "cloudwatch",
     "CodeDeploy": "codedeploy",

@@ -67,6 +67,14 @@ RANDOM_SUFFIX = "A1B2C3D4E5F6G"
 ARTIFACTS_BUCKET = "inventory-artifacts-bucket"
 # Where scripts/sam_transform.py points every CodeUri; `sam deploy` uploads to the artifacts bucket.
 PLACEHOLDER_BUCKET = "placeholder-artifacts-bucket"
+# AppSync actions its service authorization reference gives no resource type: IAM matches them on "*" only.
+APPSYNC_WITHOUT_RESOURCE_TYPE = {
+    f"appsync:{action}"
+    for action in ("CreateDataSource", "CreateResolver", "DeleteDataSource", "DeleteResolver", "GetDataSource",
+                   "GetGraphqlApiEnvironmentVariables", "GetResolver", "GetSchemaCreationStatus",
+                   "PutGraphqlApiEnvironmentVariables", "StartSchemaCreation", "UpdateDataSource", "UpdateResolver")
+}
+GRAPHQL_API_ID = "a1b2c3d4e5f6g7h8i9j0k1l2m3"  # AppSync API ids are 26 random characters
 POWERTOOLS_LAYER = f"arn:{PARTITION}:lambda:{REGION}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:7"
 
 
@@ -99,8 +107,8 @@ def _only_log_groups(destinations: Any) -> bool:
     return all(":logs:" in json.dumps(destination) for destination in destinations)
 
 
-def _only_api_stages(resource_arn: Any) -> bool:
-    return ":apigateway:" in json.dumps(resource_arn)
+def _only_synchronous_apis(resource_arn: Any) -> bool:
+    return any(service in json.dumps(resource_arn) for service in (":apigateway:", ":appsync:"))
 
 
 def _only_aws_managed_rule_groups(rules: Any) -> bool:
@@ -197,7 +205,7 @@ EXCLUSIONS = _table(
     ("AWS::SecretsManager::RotationSchedule", "HostedRotationLambda", "our own rotation function (RotationLambdaARN): no hosted rotation role to pass", ("iam:PassRole",)),
     # AWS::WAFv2
     ("AWS::WAFv2::WebACL", "MonetizationConfig", "no paid rule groups or monetization", ("payments:GetConnectedAccount",)),
-    ("AWS::WAFv2::WebACLAssociation", "ResourceArn", "the web ACL protects an API Gateway stage only", ("amplify:AssociateWebACL", "amplify:DisassociateWebACL", "amplify:GetWebACLForResource", "apprunner:AssociateWebAcl", "apprunner:DescribeWebAclForService", "apprunner:DisassociateWebAcl", "appsync:AssociateWebACL", "appsync:DisassociateWebACL", "appsync:GetWebACLForResource", "appsync:SetWebACL", "bedrock-agentcore:GatewayAssociateWebACL", "bedrock-agentcore:GatewayDisassociateWebACL", "bedrock-agentcore:GatewayGetWebACLForResource", "cognito-idp:AssociateWebACL", "cognito-idp:DisassociateWebACL", "cognito-idp:GetWebACLForResource", "ec2:AssociateVerifiedAccessInstanceWebAcl", "ec2:DescribeVerifiedAccessInstanceWebAclAssociations", "ec2:DisassociateVerifiedAccessInstanceWebAcl", "ec2:GetVerifiedAccessInstanceWebAcl", "elasticloadbalancing:CreateWebACLAssociation", "elasticloadbalancing:DeleteWebACLAssociation", "elasticloadbalancing:GetLoadBalancerWebACL", "elasticloadbalancing:SetWebACL"), _only_api_stages),
+    ("AWS::WAFv2::WebACLAssociation", "ResourceArn", "the web ACL protects an API Gateway stage or an AppSync API only (calls() asks only the protected one's service)", ("amplify:AssociateWebACL", "amplify:DisassociateWebACL", "amplify:GetWebACLForResource", "apprunner:AssociateWebAcl", "apprunner:DescribeWebAclForService", "apprunner:DisassociateWebAcl", "bedrock-agentcore:GatewayAssociateWebACL", "bedrock-agentcore:GatewayDisassociateWebACL", "bedrock-agentcore:GatewayGetWebACLForResource", "cognito-idp:AssociateWebACL", "cognito-idp:DisassociateWebACL", "cognito-idp:GetWebACLForResource", "ec2:AssociateVerifiedAccessInstanceWebAcl", "ec2:DescribeVerifiedAccessInstanceWebAclAssociations", "ec2:DisassociateVerifiedAccessInstanceWebAcl", "ec2:GetVerifiedAccessInstanceWebAcl", "elasticloadbalancing:CreateWebACLAssociation", "elasticloadbalancing:DeleteWebACLAssociation", "elasticloadbalancing:GetLoadBalancerWebACL", "elasticloadbalancing:SetWebACL"), _only_synchronous_apis),
     ("AWS::WAFv2::WebACLAssociation", None, "the web ACL is this account's own, not one shared by Firewall Manager (whose permission policy the association would read and write)", ("wafv2:GetPermissionPolicy", "wafv2:PutPermissionPolicy")),
     ("AWS::WAFv2::LoggingConfiguration", "LogDestinationConfigs", "WAF logs go to a CloudWatch Logs group only: no Firehose stream, no S3 bucket", ("firehose:ListDeliveryStreams", "s3:GetBucketPolicy", "s3:PutBucketPolicy"), _only_log_groups),
     ("AWS::WAFv2::LoggingConfiguration", "LogDestinationConfigs", "only Firehose destinations need WAF's logging service-linked role", ("iam:CreateServiceLinkedRole",), _only_log_groups),
@@ -372,6 +380,10 @@ class Stack:
             return self.arns(logical)[0]
         if attribute == "RootResourceId":
             return "rootid"
+        if kind == "AWS::AppSync::GraphQLApi" and attribute == "ApiId":
+            return GRAPHQL_API_ID
+        if kind == "AWS::AppSync::DataSource" and attribute == "Name":
+            return self.props(logical)["Name"]
         return f"{logical}.{attribute}"
 
     def physical(self, logical: str) -> str:
@@ -507,6 +519,15 @@ class Stack:
                 return [self.arn("backup", "backup-plan:0a1b2c3d-0000-4000-8000-00000000b9a1")]
             case "AWS::Backup::BackupSelection":
                 return []  # no ARN of its own: its actions act on the plan's (see calls)
+            case "AWS::AppSync::GraphQLApi":
+                return [self.arn("appsync", f"apis/{GRAPHQL_API_ID}")]
+            case "AWS::AppSync::GraphQLSchema":
+                return [self.arn("appsync", f"apis/{self.value(props['ApiId'])}")]  # AppSync authorizes schema calls on the API
+            case "AWS::AppSync::DataSource":
+                return [self.arn("appsync", f"apis/{self.value(props['ApiId'])}/datasources/{props['Name']}")]
+            case "AWS::AppSync::Resolver":
+                api, type_name, field = (self.value(props[key]) for key in ("ApiId", "TypeName", "FieldName"))
+                return [self.arn("appsync", f"apis/{api}/types/{type_name}/resolvers/{field}")]
         raise AssertionError(f"{logical}: no ARN known for {kind} ({service}): add it to Stack.arns")
 
     def tags_arn(self, path: str) -> str:
@@ -577,6 +598,8 @@ def calls(stack: Stack, logical: str, action: str) -> list[Call]:  # noqa: C901,
             ("AWS::ApiGateway::Account"): ("CloudWatchRoleArn", "apigateway.amazonaws.com"),
             ("AWS::Backup::BackupSelection"): ("BackupSelection.IamRoleArn", "backup.amazonaws.com"),
             ("AWS::Pipes::Pipe"): ("RoleArn", "pipes.amazonaws.com"),
+            ("AWS::AppSync::GraphQLApi"): ("LogConfig.CloudWatchLogsRoleArn", "appsync.amazonaws.com"),
+            ("AWS::AppSync::DataSource"): ("ServiceRoleArn", "appsync.amazonaws.com"),
         }
         assert kind in passed, f"{kind}: which role does {action} pass? add it to calls()"
         return role(*passed[kind])
@@ -615,6 +638,11 @@ def calls(stack: Stack, logical: str, action: str) -> list[Call]:  # noqa: C901,
             return [Call(str(stack.value(props["CodeSigningConfigArn"])))]
         if action == "lambda:PutFunctionCodeSigningConfig" and "CodeSigningConfigArn" in props:
             return [Call(stack.arns(logical)[0]), Call(str(stack.value(props["CodeSigningConfigArn"])))]
+    if (kind == "AWS::AppSync::GraphQLApi" and action == "appsync:CreateGraphqlApi") or action in APPSYNC_WITHOUT_RESOURCE_TYPE:
+        return [Call("*")]  # no resource type in AppSync's authorization reference (and no ARN before the API exists)
+    if kind in ("AWS::AppSync::GraphQLSchema", "AWS::AppSync::Resolver") and prefix == "s3":
+        # sam package uploads the local file (DefinitionS3Location, CodeS3Location) to the artifacts bucket.
+        return [Call(f"arn:{PARTITION}:s3:::{ARTIFACTS_BUCKET}/0a1b2c3d4e5f67890a1b2c3d4e5f6789")]
     if kind == "AWS::Lambda::EventSourceMapping" and prefix == "lambda":
         function = (("lambda:FunctionArn", stack.function_arn(props["FunctionName"])),)
         return [Call(arn, function) for arn in stack.arns(logical)]
@@ -633,8 +661,9 @@ def calls(stack: Stack, logical: str, action: str) -> list[Call]:  # noqa: C901,
             return [Call(stack.arn("codedeploy", f"application:{stack.value(props['ApplicationName'])}"))]
     if kind == "AWS::SecretsManager::RotationSchedule" and action == "lambda:InvokeFunction":
         return [Call(str(stack.value(props["RotationLambdaARN"])))]  # RotateSecret's caller may invoke the function
-    if kind == "AWS::WAFv2::WebACLAssociation" and prefix == "apigateway":
-        return [Call(str(stack.value(props["ResourceArn"])))]
+    if kind == "AWS::WAFv2::WebACLAssociation" and prefix in ("apigateway", "appsync"):
+        protected = str(stack.value(props["ResourceArn"]))
+        return [Call(protected)] if f":{prefix}:" in protected else []  # only the protected resource's service
     if kind in ("AWS::WAFv2::LoggingConfiguration", "AWS::Pipes::Pipe") and prefix == "logs":
         if action == "logs:DescribeLogGroups":
             return [Call(stack.arn("logs", "log-group:*"))]

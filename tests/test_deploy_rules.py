@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from bake_covering_set import LONGEST_NAMES
-from support import SAMPLE_STACK_UUID, enabled_values, load_yaml, physical_name, render_stack, stack_environment
+from support import SAMPLE_STACK_UUID, TEMPLATE_DIR, enabled_values, load_yaml, physical_name, render_stack, stack_environment
 
 API_CASES = [
     {"event_source": "api", "api_auth": auth, "api_endpoint": endpoint}
@@ -77,6 +77,8 @@ NAME_LIMITS: dict[tuple[str, str], tuple[int | None, str]] = {
     ("AWS::WAFv2::WebACL", "MetricName"): (255, r"[\w#:.\-/]+"),
     ("AWS::SNS::Topic", "DisplayName"): (100, r".+"),
     ("AWS::Serverless::Api", "Name"): (None, r".+"),  # API Gateway documents no length limit for a REST API name
+    ("AWS::AppSync::GraphQLApi", "Name"): (None, r".+"),  # AppSync's API model gives a GraphQL API name no limit
+    ("AWS::AppSync::DataSource", "Name"): (65536, r"[_A-Za-z][_0-9A-Za-z]*"),  # the DataSource resource schema
     ("AWS::Backup::BackupVault", "BackupVaultName"): (50, r"[a-zA-Z0-9\-\_]{2,50}"),
     ("AWS::Backup::BackupPlan", "BackupPlanName"): (50, r"[a-zA-Z0-9\-\_\.]{1,50}"),  # 50 in the console, 200 through the API
 }
@@ -107,7 +109,7 @@ def named_properties(resource: dict[str, Any]) -> Iterator[tuple[str, Any]]:
 
 
 NAME_CASES = [
-    {"event_source": source, "waf": "yes" if source == "api" else "no", "api_auth": "cognito", **LONGEST_NAMES}
+    {"event_source": source, "waf": "yes" if source in ("api", "appsync") else "no", "api_auth": "cognito", **LONGEST_NAMES}
     for source in enabled_values()["event_source"]
 ] + [{"event_source": "dynamodb", "stream_delivery": "eventbridge", "waf": "no", "api_auth": "cognito", **LONGEST_NAMES}]
 
@@ -301,3 +303,109 @@ def test_the_pipe_may_check_and_use_the_key_under_either_spelling_of_its_context
         contexts = {key for s in statements for key in s.get("Condition", {}).get("ArnLike", {}) if key.startswith("kms:EncryptionContext:aws:pipe")}
         assert contexts == {"kms:EncryptionContext:aws:pipes:arn", "kms:EncryptionContext:aws:pipe:arn"}
     assert any(s["Action"] == "kms:DescribeKey" and "Condition" not in s for s in role_statements)
+
+
+# --------------------------------------------------------------------------------------
+# AppSync: what a request must pass before the function runs, and who may invoke it
+
+GRAPHQL_CASES = [
+    {"event_source": "appsync", "api_auth": auth, "api_endpoint": endpoint, "waf": waf, "kms": kms}
+    for auth in enabled_values()["api_auth"]
+    for endpoint in enabled_values()["api_endpoint"]
+    for waf in ("no", "yes")
+    for kms in enabled_values()["kms"]
+    if not (endpoint == "private" and waf == "yes")  # the hook refuses it
+]
+
+
+def graphql_case_id(case: dict[str, str]) -> str:
+    return "-".join(f"{name}={case[name]}" for name in ("api_auth", "api_endpoint", "waf", "kms"))
+
+
+def of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {name: resource for name, resource in template["Resources"].items() if resource["Type"] == kind}
+
+
+@pytest.mark.parametrize("case", GRAPHQL_CASES, ids=graphql_case_id)
+def test_a_graphql_request_is_authorized_and_bounded_before_a_resolver_runs(case: dict[str, str]) -> None:
+    # AppSync checks the authorization mode, parses and validates the query against the
+    # schema, and applies the depth and resolver limits before it invokes any resolver
+    # ("Configuring GraphQL run complexity, query depth, and introspection").
+    template = load_yaml(render_stack(**case))
+    [(_, api)] = of_type(template, "AWS::AppSync::GraphQLApi").items()
+    properties = api["Properties"]
+    assert not of_type(template, "AWS::AppSync::ApiKey"), "an API key is no authorization"
+    assert "AdditionalAuthenticationProviders" not in properties, "one mode for every field: none left public"
+    if case["api_auth"] == "cognito":
+        assert properties["AuthenticationType"] == "AMAZON_COGNITO_USER_POOLS"
+        pool = properties["UserPoolConfig"]
+        assert pool["UserPoolId"] == {"Ref": "UserPool"}
+        assert pool["AppIdClientRegex"] == {"Fn::Sub": "^${UserPoolClient}$"}, "tokens of this stack's client only"
+    else:
+        assert properties["AuthenticationType"] == "AWS_IAM"
+    parameters = template["Parameters"]
+    for limit, most in (("QueryDepthLimit", 75), ("ResolverCountLimit", 10000)):
+        assert properties[limit] == {"Ref": limit}
+        assert 1 <= parameters[limit]["MinValue"] <= parameters[limit]["Default"] <= parameters[limit]["MaxValue"] <= most
+    assert parameters["QueryDepthLimit"]["Default"] <= 5, "a shallow default: the schema's deepest query has depth 3"
+    assert properties["IntrospectionConfig"] == {"Ref": "Introspection"}
+    assert parameters["Introspection"]["Default"] == "DISABLED"
+    assert properties["Visibility"] == ("PRIVATE" if case["api_endpoint"] == "private" else "GLOBAL")
+    assert properties["LogConfig"]["FieldLogLevel"] == "ERROR"
+    assert properties["LogConfig"]["ExcludeVerboseContent"] is True, "no headers, context or payloads in the logs"
+    associations = of_type(template, "AWS::WAFv2::WebACLAssociation")
+    assert bool(associations) == (case["waf"] == "yes")
+    for association in associations.values():
+        assert "appsync" in json.dumps(association["Properties"]["ResourceArn"])
+
+
+@pytest.mark.parametrize("case", GRAPHQL_CASES[:2], ids=graphql_case_id)
+def test_only_this_graphql_api_may_invoke_the_live_alias(case: dict[str, str]) -> None:
+    # The data source's role is how AppSync invokes the function: "SourceArn and SourceAccount
+    # keys can be used in these conditions" (AppSync developer guide, Attaching a data source).
+    template = load_yaml(render_stack(**case))
+    assert not of_type(template, "AWS::Lambda::Permission"), "no resource policy: only the data source's role invokes"
+    [(_, source)] = of_type(template, "AWS::AppSync::DataSource").items()
+    assert source["Properties"]["Type"] == "AWS_LAMBDA"
+    assert source["Properties"]["LambdaConfig"]["LambdaFunctionArn"] == {"Ref": "GraphqlFunctionAliaslive"}
+    role_name = source["Properties"]["ServiceRoleArn"]["Fn::GetAtt"][0]
+    role = template["Resources"][role_name]["Properties"]
+    [trust] = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "appsync.amazonaws.com"}
+    assert trust["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+        "ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": ["GraphqlApi", "Arn"]}},
+    }
+    statements = [statement for policy in role["Policies"] for statement in policy["PolicyDocument"]["Statement"]]
+    assert statements == [{"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": {"Ref": "GraphqlFunctionAliaslive"}}]
+
+
+def test_every_resolver_waits_for_the_schema_and_passes_no_headers() -> None:
+    # A resolver on a field the schema does not have yet fails to create; the unit resolver's
+    # request carries the arguments and the caller, never the request headers (tokens).
+    template = load_yaml(render_stack(event_source="appsync"))
+    resolvers = of_type(template, "AWS::AppSync::Resolver")
+    assert {(r["Properties"]["TypeName"], r["Properties"]["FieldName"]) for r in resolvers.values()} == {
+        ("Query", "getItem"), ("Query", "listItems"), ("Mutation", "createItem")
+    }
+    code = set()
+    for resolver in resolvers.values():
+        assert resolver["DependsOn"] == "GraphqlSchema"
+        assert resolver["Properties"]["Runtime"] == {"Name": "APPSYNC_JS", "RuntimeVersion": "1.0.0"}
+        code.add(resolver["Properties"]["CodeS3Location"])
+    assert code == {"graphql/resolver.js"}
+    text = (TEMPLATE_DIR / "_variants" / "appsync" / "graphql" / "resolver.js").read_text(encoding="utf-8")
+    assert "ctx.request" not in text and "ctx.arguments" in text
+    assert "util.error('Internal error', 'InternalFailure')" in text, "a failure tells the caller nothing of the function's"
+
+
+@pytest.mark.parametrize("kms", ["customer-managed"])
+def test_the_key_lets_cloudwatch_logs_encrypt_this_apis_log_group_only(kms: str) -> None:
+    template = load_yaml(render_stack(event_source="appsync", kms=kms))
+    statements = template["Resources"]["ServiceKey"]["Properties"]["KeyPolicy"]["Statement"]
+    [logs] = [statement for statement in statements if statement["Sid"] == "CloudWatchLogsEncryptsThisStacksLogGroups"]
+    arns = logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
+    appsync = [arn["Fn::Sub"] for arn in arns if "appsync" in arn["Fn::Sub"]]
+    assert appsync == ["arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/appsync/apis/${GraphqlApi.ApiId}"]
+    group = template["Resources"]["GraphqlApiLogGroup"]["Properties"]
+    assert group["LogGroupName"] == {"Fn::Sub": "/aws/appsync/apis/${GraphqlApi.ApiId}"}, "the group AppSync writes to"

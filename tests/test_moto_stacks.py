@@ -33,7 +33,7 @@ from support import ROOT, choice_options, post_gen_tables, pre_gen_tables
 
 MOTO = "moto[cloudformation,dynamodb,events,s3,sqs,sns,logs,iam,lambda]==5.2.5"
 CHECKER = Path(__file__).with_name("moto_stack_check.py")
-SYNCHRONOUS = {"api"}
+SYNCHRONOUS = {"api", "appsync"}  # what a caller waits for: the emulated deploy and the baked tests prove them
 # What must exist in the emulated account for each asynchronous event source.
 EVIDENCE = {
     "sqs": "event source mapping",

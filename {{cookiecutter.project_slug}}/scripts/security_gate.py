@@ -34,7 +34,25 @@ STAR_RESOURCE_ACTIONS = {
     "ec2:DescribeVpcs": "EC2 Describe actions have no resource-level permissions",
     "kms:CreateKey": "a key has no ARN before it exists (scope it with aws:RequestTag)",
     "cognito-idp:CreateUserPool": "a user pool has no ARN before it exists (scope it with aws:RequestTag)",
-    "appsync:CreateGraphqlApi": "a GraphQL API has no ARN before it exists",
+    "appsync:CreateGraphqlApi": "a GraphQL API has no ARN before it exists (scope it with aws:RequestTag)",
+    "appsync:TagResource": "tagging a GraphQL API as it is created (scope it with aws:RequestTag)",
+    **{
+        f"appsync:{action}": "AppSync gives this action no resource type"
+        for action in (
+            "CreateDataSource",
+            "CreateResolver",
+            "DeleteDataSource",
+            "DeleteResolver",
+            "GetDataSource",
+            "GetGraphqlApiEnvironmentVariables",
+            "GetResolver",
+            "GetSchemaCreationStatus",
+            "PutGraphqlApiEnvironmentVariables",
+            "StartSchemaCreation",
+            "UpdateDataSource",
+            "UpdateResolver",
+        )
+    },
     "lambda:CreateCodeSigningConfig": "Lambda has no resource-level permissions for this action",
     # pragma: allowlist nextline secret - an IAM action name
     "secretsmanager:GetRandomPassword": "Secrets Manager has no resource-level permissions for this action",

@@ -15,15 +15,19 @@ export function request(ctx) {
   };
 }
 
-// The function answers {data} or {error: {type, message, errors}} for a request it refuses;
-// when it fails (ctx.error), its message may hold internals, so the caller gets none of it.
+// The function answers {data}, or {error: {type, message, errors}} for a request it refuses;
+// when it fails (ctx.error) or answers nothing, the caller learns none of it: its message may
+// hold internals.
 export function response(ctx) {
   if (ctx.error) {
     util.error('Internal error', 'InternalFailure');
   }
   const answer = ctx.result;
+  if (!answer) {
+    util.error('Internal error', 'InternalFailure');
+  }
   if (answer.error) {
     util.error(answer.error.message, answer.error.type, null, { errors: answer.error.errors });
   }
-  return answer.data;
+  return answer.data === undefined ? null : answer.data;
 }
