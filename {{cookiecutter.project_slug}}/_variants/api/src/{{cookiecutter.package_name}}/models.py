@@ -12,11 +12,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-ITEM_ID_PATTERN = r"^[0-9a-f]{32}$"
-SIGNATURE_PATTERN = r"^[0-9a-f]{64}$"
+from .items import ITEM_ID_PATTERN as ITEM_ID_PATTERN  # the rules of an item's fields, shared with other APIs
+from .items import ItemName, Quantity
 
-ItemName = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f]+$")]
-Quantity = Annotated[int, Field(ge=0, le=1_000_000, strict=True)]
+SIGNATURE_PATTERN = r"^[0-9a-f]{64}$"
 
 
 class CreateItemRequest(BaseModel):

@@ -24,7 +24,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path
 from aws_lambda_powertools.metrics import MetricUnit
 
-from . import idempotency, logic, request_body, signing, tracing
+from . import idempotency, items, logic, request_body, signing, tracing
 from .api import logger, metrics
 from .models import (
     IDEMPOTENCY_KEY_PATTERN,
@@ -47,8 +47,6 @@ app = APIGatewayRestResolver(
 )
 # Every method API Gateway can deliver to a proxy integration.
 METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
-# How long a key is remembered: a client retries within minutes; the table's TTL then forgets it.
-IDEMPOTENCY_EXPIRY_SECONDS = 24 * 60 * 60
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -84,26 +82,13 @@ def create(request: CreateItemRequest) -> Item:
 
 @cache
 def idempotency_config() -> "IdempotencyConfig":
-    # One caller's key is one item; the same key with another body is refused, never created again.
-    return idempotency.config(key="[caller, key]", payload="request", expires_after_seconds=IDEMPOTENCY_EXPIRY_SECONDS)
-
-
-def create_attempt(attempt: CreateAttempt) -> Item:
-    return create(attempt.request)
+    return items.create_once_config()
 
 
 @cache
 def create_once() -> Callable[..., Item]:
-    """``create`` behind Powertools idempotency, built on first use (idempotency.py)."""
-    return idempotency.once(
-        create_attempt,
-        argument="attempt",
-        output=Item,
-        table_name=settings().idempotency_table,
-        config=idempotency_config(),
-        client=dynamodb_client(),
-        key_prefix="create-item",
-    )
+    """``create`` behind Powertools idempotency, built on first use (items.py)."""
+    return items.created_once(create, Item, idempotency_config(), settings().idempotency_table, dynamodb_client())
 
 
 def caller() -> str:
