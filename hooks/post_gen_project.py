@@ -31,17 +31,18 @@ PACKAGE = f"src/{ANSWERS['package_name']}"
 IDEMPOTENCY = ["tests/support/idempotency.py", f"{PACKAGE}/idempotency.py"]
 ASYNC_INVOCATIONS = ["tests/support/async_invocations.py", f"{PACKAGE}/async_invocation.py"]
 BATCHES = ["tests/support/batches.py", f"{PACKAGE}/batch.py"]
+ITEMS = [f"{PACKAGE}/items.py"]  # the inventory items of the APIs
 
 # answer -> value -> paths that this value keeps. Paths owned only by values that were not
 # chosen are deleted; a path that any chosen value keeps stays.
 OWNED_PATHS: dict[str, dict[str, list[str]]] = {
     "event_source": {
-        "api": IDEMPOTENCY,
+        "api": IDEMPOTENCY + ITEMS,
         "s3": IDEMPOTENCY + ASYNC_INVOCATIONS,
         "eventbridge": IDEMPOTENCY + ASYNC_INVOCATIONS,
         "sqs": IDEMPOTENCY + BATCHES,
         "dynamodb": IDEMPOTENCY + BATCHES,
-        "appsync": IDEMPOTENCY,
+        "appsync": IDEMPOTENCY + ITEMS,
     },
     "stream_delivery": {
         "lambda": [],
