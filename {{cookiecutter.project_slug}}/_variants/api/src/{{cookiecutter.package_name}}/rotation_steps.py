@@ -137,6 +137,5 @@ def rotate(request: RotationRequest, client: Client) -> None:
         finish_secret(client, request, stages)
 
 
-
 def handle(event: dict[str, Any]) -> None:
     rotate(RotationRequest.model_validate(event), secrets_client())

@@ -180,4 +180,3 @@ def fail_closed(error: Exception) -> Response[str]:
     metrics.add_metric(name="ProcessingFailed", unit=MetricUnit.Count, value=1)
     logger.exception("Unhandled error")
     return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, "Internal server error")
-
