@@ -107,7 +107,7 @@ def checked(field: GraphQLField, value: Any) -> Any:
     except ValidationError as error:
         metrics.add_metric(name="ResponseValidationFailed", unit=MetricUnit.Count, value=1)
         problems = [item["type"] for item in error.errors(include_url=False, include_input=False)]
-        logger.error("Result broke its model", field=f"{field.parent}.{field.name}", errors=problems)
+        logger.error("Result broke its model", errors=problems)
         raise FieldFailedError(f"the result of {field.parent}.{field.name} broke its model") from None
     return adapter.dump_python(valid, mode="json", by_alias=True)
 
@@ -121,6 +121,7 @@ def resolves(parent: str, name: str) -> Callable[[Callable[[Any], Any]], Callabl
         traced = tracing.capture_method(resolve)
 
         def resolver(**given: Any) -> Any:
+            logger.append_keys(field=f"{parent}.{name}")  # on every line of this invocation (resolvers.py)
             return checked(field, traced(parsed(field, given)))
 
         app.resolver(type_name=parent, field_name=name)(resolver)

@@ -23,7 +23,8 @@ metrics = Metrics()
 snapshot.warm(f"{__package__}.fields")
 
 
-@logger.inject_lambda_context
+# clear_state: the field a log line names (fields.py) is this invocation's, never the one before.
+@logger.inject_lambda_context(clear_state=True)
 @tracing.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

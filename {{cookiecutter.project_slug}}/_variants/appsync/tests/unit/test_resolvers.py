@@ -16,7 +16,7 @@ from {{ cookiecutter.package_name }}.models import Item
 
 from tests.conftest import TABLE_NAME, stored_item_ids
 from tests.support.lambda_runtime import EVENTS, FakeLambdaContext, load_event
-from tests.support.observability import logged, logged_once, metrics_in_order
+from tests.support.observability import log_records, logged, logged_once, metrics_in_order
 
 FAILURE_METRICS = ("ValidationFailed", "ResponseValidationFailed")
 ABSENT_ID = "00000000000000000000000000000001"
@@ -188,6 +188,7 @@ def test_a_refusal_is_counted_and_logged_without_the_values_sent(
     invoke(field_event("Mutation", "createItem", {"input": {"name": "SENT-NAME" * 20, "quantity": 1}}))
     record = logged_once(log_output, "Request refused")
     assert (record["level"], record["type"], record["locations"]) == ("INFO", "BadInput", ["input.name"])
+    assert record["field"] == "Mutation.createItem"
     assert "SENT-NAME" not in log_output.getvalue()
     assert metrics_in_order(capsys.readouterr().out, FAILURE_METRICS) == ["ValidationFailed"]
 
@@ -318,6 +319,19 @@ def test_each_sample_event_is_answered_as_its_name_says(table: Any, name: str, l
     assert SAMPLES[name](answer), answer
     assert json.loads(json.dumps(answer)) == answer  # plain JSON, as Lambda returns it
     assert logged(log_output, "ERROR") == []
+
+
+def test_each_log_line_names_the_field_of_its_own_invocation_only(table: Any, log_output: io.StringIO) -> None:
+    create()
+    invoke(field_event("Query", "listItems", {"nextToken": "a"}))
+    with pytest.raises(fields.FieldFailedError):
+        invoke(field_event("Query", "unknownField", {}))
+    fields_logged = {record["message"]: record.get("field") for record in log_records(log_output)}
+    assert fields_logged == {
+        "Item created": "Mutation.createItem",
+        "Request refused": "Query.listItems",
+        "Field failed": None,  # no field resolved it: nothing left from the invocation before
+    }
 
 
 def test_creates_count_and_log_the_item_id_only(
