@@ -36,23 +36,19 @@ STAR_RESOURCE_ACTIONS = {
     "cognito-idp:CreateUserPool": "a user pool has no ARN before it exists (scope it with aws:RequestTag)",
     "appsync:CreateGraphqlApi": "a GraphQL API has no ARN before it exists (scope it with aws:RequestTag)",
     "appsync:TagResource": "tagging a GraphQL API as it is created (scope it with aws:RequestTag)",
-    **{
-        f"appsync:{action}": "AppSync gives this action no resource type"
-        for action in (
-            "CreateDataSource",
-            "CreateResolver",
-            "DeleteDataSource",
-            "DeleteResolver",
-            "GetDataSource",
-            "GetGraphqlApiEnvironmentVariables",
-            "GetResolver",
-            "GetSchemaCreationStatus",
-            "PutGraphqlApiEnvironmentVariables",
-            "StartSchemaCreation",
-            "UpdateDataSource",
-            "UpdateResolver",
-        )
-    },
+    # The GraphQL API's schema, data sources and resolvers: no resource type in AppSync's authorization reference.
+    "appsync:CreateDataSource": "AppSync gives this action no resource type",
+    "appsync:CreateResolver": "AppSync gives this action no resource type",
+    "appsync:DeleteDataSource": "AppSync gives this action no resource type",
+    "appsync:DeleteResolver": "AppSync gives this action no resource type",
+    "appsync:GetDataSource": "AppSync gives this action no resource type",
+    "appsync:GetGraphqlApiEnvironmentVariables": "AppSync gives this action no resource type",
+    "appsync:GetResolver": "AppSync gives this action no resource type",
+    "appsync:GetSchemaCreationStatus": "AppSync gives this action no resource type",
+    "appsync:PutGraphqlApiEnvironmentVariables": "AppSync gives this action no resource type",
+    "appsync:StartSchemaCreation": "AppSync gives this action no resource type",
+    "appsync:UpdateDataSource": "AppSync gives this action no resource type",
+    "appsync:UpdateResolver": "AppSync gives this action no resource type",
     "lambda:CreateCodeSigningConfig": "Lambda has no resource-level permissions for this action",
     # pragma: allowlist nextline secret - an IAM action name
     "secretsmanager:GetRandomPassword": "Secrets Manager has no resource-level permissions for this action",
