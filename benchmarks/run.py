@@ -110,6 +110,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "eventbridge": {"valid": "order_placed.json", "rejected": "order_placed_wrong_types.json"},
     "sqs": {"valid": "order_placed.json", "rejected": "order_missing_field.json"},
     "dynamodb": {"valid": "stock_dropped_below_reorder_level.json", "rejected": "stock_invalid_image.json"},
+    "appsync": {"valid": "create_item.json", "rejected": "create_item_invalid.json", "aws": {"dynamodb": {"put_item": {}}}},
     # An answer that refines an event source with files of its own (post_gen_project.py
     # VARIANT_OVERLAYS) is a variant here too: its answers, then its events.
     "dynamodb-eventbridge": {

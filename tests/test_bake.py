@@ -133,7 +133,7 @@ def check_user_pool(template: dict[str, Any], context: dict[str, str]) -> None:
     Plus plan it needs; only UserPoolThreatProtection=OFF puts the pool on the cheaper Lite
     plan. Every other bake has no user pool."""
     pools = {name: r for name, r in template["Resources"].items() if r["Type"] == "AWS::Cognito::UserPool"}
-    if (context["event_source"], context["api_auth"]) != ("api", "cognito"):
+    if context["event_source"] not in ("api", "appsync") or context["api_auth"] != "cognito":
         assert not pools, f"a user pool in a bake without Cognito: {sorted(pools)}"
         assert "UserPoolThreatProtection" not in template.get("Parameters", {})
         return
