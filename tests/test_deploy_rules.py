@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from bake_covering_set import LONGEST_NAMES
-from support import SAMPLE_STACK_UUID, TEMPLATE_DIR, enabled_values, load_yaml, physical_name, render_stack, stack_environment
+from support import SAMPLE_STACK_UUID, TEMPLATE_DIR, baked_script, enabled_values, load_yaml, physical_name, render_stack, stack_environment
 
 API_CASES = [
     {"event_source": "api", "api_auth": auth, "api_endpoint": endpoint}
@@ -326,12 +326,21 @@ def of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
     return {name: resource for name, resource in template["Resources"].items() if resource["Type"] == kind}
 
 
+def transformed_stack(case: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """The stack as CloudFormation receives it: after the SAM transform (the baked script, in-process)."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")  # the translator wants one; no call is made
+    transformed: dict[str, Any] = baked_script("sam_transform").transformed(load_yaml(render_stack(**case)))
+    return transformed
+
+
 @pytest.mark.parametrize("case", GRAPHQL_CASES, ids=graphql_case_id)
-def test_a_graphql_request_is_authorized_and_bounded_before_a_resolver_runs(case: dict[str, str]) -> None:
+def test_a_graphql_request_is_authorized_and_bounded_before_a_resolver_runs(
+    case: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     # AppSync checks the authorization mode, parses and validates the query against the
     # schema, and applies the depth and resolver limits before it invokes any resolver
     # ("Configuring GraphQL run complexity, query depth, and introspection").
-    template = load_yaml(render_stack(**case))
+    template = transformed_stack(case, monkeypatch)
     [(_, api)] = of_type(template, "AWS::AppSync::GraphQLApi").items()
     properties = api["Properties"]
     assert not of_type(template, "AWS::AppSync::ApiKey"), "an API key is no authorization"
@@ -360,10 +369,10 @@ def test_a_graphql_request_is_authorized_and_bounded_before_a_resolver_runs(case
 
 
 @pytest.mark.parametrize("case", GRAPHQL_CASES[:2], ids=graphql_case_id)
-def test_only_this_graphql_api_may_invoke_the_live_alias(case: dict[str, str]) -> None:
+def test_only_this_graphql_api_may_invoke_the_live_alias(case: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     # The data source's role is how AppSync invokes the function: "SourceArn and SourceAccount
     # keys can be used in these conditions" (AppSync developer guide, Attaching a data source).
-    template = load_yaml(render_stack(**case))
+    template = transformed_stack(case, monkeypatch)
     assert not of_type(template, "AWS::Lambda::Permission"), "no resource policy: only the data source's role invokes"
     [(_, source)] = of_type(template, "AWS::AppSync::DataSource").items()
     assert source["Properties"]["Type"] == "AWS_LAMBDA"
