@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from emulator.localstack_session import file_lock
 from support import ROOT
 
 pytestmark = pytest.mark.slow
@@ -30,10 +31,16 @@ PACKS = {"AwsSolutions", "HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321"}
 
 
 def pinned_node() -> Path:
-    """build/node/.../bin, holding node NODE_VERSION; installed on first use."""
+    """build/node/.../bin, holding node NODE_VERSION; installed on first use, by one worker at a time."""
     package = NODE_PACKAGES.get(platform.machine())
     if package is None:
         pytest.fail(f"no node package for {platform.machine()} in NODE_PACKAGES")
+    NODE_HOME.parent.mkdir(parents=True, exist_ok=True)
+    with file_lock(NODE_HOME.parent / "node.lock"):
+        return _pinned_node(package)
+
+
+def _pinned_node(package: str) -> Path:
     bin_dir = NODE_HOME / "node_modules" / package / "bin"
     if (bin_dir / "node").exists():
         probe = subprocess.run([bin_dir / "node", "--version"], capture_output=True, text=True, check=False)
