@@ -68,12 +68,13 @@ ARTIFACTS_BUCKET = "inventory-artifacts-bucket"
 # Where scripts/sam_transform.py points every CodeUri; `sam deploy` uploads to the artifacts bucket.
 PLACEHOLDER_BUCKET = "placeholder-artifacts-bucket"
 # AppSync actions its service authorization reference gives no resource type: IAM matches them on "*" only.
+# The security gate's table of "*"-only actions is the one list of them (the bootstrap grants them there).
 APPSYNC_WITHOUT_RESOURCE_TYPE = {
-    f"appsync:{action}"
-    for action in ("CreateDataSource", "CreateResolver", "DeleteDataSource", "DeleteResolver", "GetDataSource",
-                   "GetGraphqlApiEnvironmentVariables", "GetResolver", "GetSchemaCreationStatus",
-                   "PutGraphqlApiEnvironmentVariables", "StartSchemaCreation", "UpdateDataSource", "UpdateResolver")
+    action
+    for action, why in baked_script("security_gate").STAR_RESOURCE_ACTIONS.items()
+    if action.startswith("appsync:") and why == "AppSync gives this action no resource type"
 }
+assert APPSYNC_WITHOUT_RESOURCE_TYPE, "the security gate lists no AppSync action without a resource type"
 GRAPHQL_API_ID = "a1b2c3d4e5f6g7h8i9j0k1l2m3"  # AppSync API ids are 26 random characters
 POWERTOOLS_LAYER = f"arn:{PARTITION}:lambda:{REGION}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:7"
 
