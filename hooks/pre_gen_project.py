@@ -27,6 +27,7 @@ ANSWERS: dict[str, str] = json.loads(
         "api_auth": cookiecutter.api_auth,
         "api_endpoint": cookiecutter.api_endpoint,
         "waf": cookiecutter.waf,
+        "cdn": cookiecutter.cdn,
         "vpc": cookiecutter.vpc,
         "kms": cookiecutter.kms,
         "code_signing": cookiecutter.code_signing,
@@ -83,9 +84,10 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "event_source": ("api", "s3", "eventbridge", "sqs", "dynamodb", "appsync"),
     "python_runtime": ("python3.14", "python3.13", "python3.12"),
     "architecture": ("arm64", "x86_64"),
-    "api_auth": ("cognito", "iam"),
+    "api_auth": ("cognito", "iam", "oidc"),
     "api_endpoint": ("regional", "private"),
     "waf": ("no", "yes"),
+    "cdn": ("no", "yes"),
     "vpc": ("no", "yes"),
     "kms": ("customer-managed", "aws-managed"),
     "code_signing": ("no", "yes"),
@@ -97,7 +99,10 @@ CHOICES: dict[str, tuple[str, ...]] = {
 }
 
 # Choices that exist in cookiecutter.json but are not built yet, one per line.
-NOT_YET_AVAILABLE: set[tuple[str, str]] = set()
+NOT_YET_AVAILABLE: set[tuple[str, str]] = {
+    ("api_auth", "oidc"),
+    ("cdn", "yes"),
+}
 
 # Lambda SnapStart supports Python 3.12 and later, and no provisioned concurrency, EFS or
 # ephemeral storage above 512 MB, none of which a stack of this template has
@@ -129,6 +134,21 @@ COMBINATIONS: list[tuple[str, str, Callable[[dict[str, str]], bool], str]] = [
         lambda answers: not (answers["event_source"] == "appsync" and answers["api_endpoint"] == "private"),
         "is not offered for a private AppSync API (api_endpoint 'private'): AWS documents web ACLs for AppSync"
         " but not for its private APIs, whose callers are inside your VPC; use 'no', or api_endpoint 'regional'",
+    ),
+    ("cdn", "yes", lambda answers: answers["event_source"] == "api", "only applies to event_source 'api'; use 'no'"),
+    (
+        "cdn",
+        "yes",
+        lambda answers: answers["api_endpoint"] != "private",
+        "needs api_endpoint 'regional': CloudFront cannot reach a private API, whose callers are inside your VPC;"
+        " use 'no', or api_endpoint 'regional'",
+    ),
+    (
+        "cdn",
+        "yes",
+        lambda answers: answers["api_auth"] != "iam",
+        "does not work with api_auth 'iam': a SigV4 signature covers the Host header, which CloudFront replaces"
+        " with the API's own; use 'no', or api_auth 'cognito' or 'oidc'",
     ),
     (
         "stream_delivery",
