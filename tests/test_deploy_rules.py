@@ -350,6 +350,15 @@ def test_a_graphql_request_is_authorized_and_bounded_before_a_resolver_runs(
         pool = properties["UserPoolConfig"]
         assert pool["UserPoolId"] == {"Ref": "UserPool"}
         assert pool["AppIdClientRegex"] == {"Fn::Sub": "^${UserPoolClient}$"}, "tokens of this stack's client only"
+    elif case["api_auth"] == "oidc":
+        # The issuer and audience are the deployer's: parameters, never baked in.
+        assert properties["AuthenticationType"] == "OPENID_CONNECT"
+        assert properties["OpenIDConnectConfig"] == {
+            "Issuer": {"Ref": "OidcIssuerUrl"},
+            "ClientId": {"Fn::Sub": "^${OidcAudience}$"},
+        }, "tokens for this audience only, the whole of it"
+        issuer = template["Parameters"]["OidcIssuerUrl"]
+        assert "Default" not in issuer and issuer["AllowedPattern"].startswith("^https://"), "no provider is assumed"
     else:
         assert properties["AuthenticationType"] == "AWS_IAM"
     parameters = template["Parameters"]

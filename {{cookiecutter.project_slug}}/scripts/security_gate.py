@@ -279,10 +279,21 @@ GRAPHQL_SETTINGS = {
 }
 
 
+def open_id_connect_findings(name: str, modes: list[dict[str, Any]]) -> list[str]:
+    """An OIDC mode must name the audience: without ClientId, AppSync takes any client's tokens."""
+    oidc = [mode for mode in modes if mode.get("AuthenticationType") == "OPENID_CONNECT"]
+    return [
+        f"{name}: an OPENID_CONNECT mode without ClientId takes tokens issued to any client of the issuer"
+        for mode in oidc
+        if not mode.get("OpenIDConnectConfig", {}).get("ClientId")
+    ]
+
+
 def graphql_api_findings(name: str, properties: dict[str, Any]) -> list[str]:
     providers = properties.get("AdditionalAuthenticationProviders", [])
     modes = [properties.get("AuthenticationType")] + [provider.get("AuthenticationType") for provider in providers]
     findings = [f"{name}: an API_KEY authorization mode is not authorization" for mode in modes if mode == "API_KEY"]
+    findings += open_id_connect_findings(name, [properties, *providers])
     findings += [f"{name}: no {key}: {risk}" for key, risk in GRAPHQL_SETTINGS.items() if key not in properties]
     log = properties.get("LogConfig", {})
     if log.get("FieldLogLevel") in (None, "NONE"):

@@ -262,6 +262,8 @@ def graphql_api(**changes: Any) -> dict[str, Any]:
 
 def test_a_bounded_graphql_api_without_api_keys_passes() -> None:
     assert gate.graphql_findings(graphql_api()) == []
+    oidc = {"Issuer": "https://idp.example.com/", "ClientId": "^service$"}
+    assert gate.graphql_findings(graphql_api(AuthenticationType="OPENID_CONNECT", OpenIDConnectConfig=oidc)) == []
 
 
 @pytest.mark.parametrize(
@@ -271,6 +273,8 @@ def test_a_bounded_graphql_api_without_api_keys_passes() -> None:
         ({"AdditionalAuthenticationProviders": [{"AuthenticationType": "API_KEY"}]}, "API_KEY"),
         ({"LogConfig": {"FieldLogLevel": "ALL"}}, "ExcludeVerboseContent"),
         ({"LogConfig": {"FieldLogLevel": "NONE", "ExcludeVerboseContent": True}}, "no field logs"),
+        ({"AuthenticationType": "OPENID_CONNECT", "OpenIDConnectConfig": {"Issuer": "https://idp"}}, "any client"),
+        ({"AdditionalAuthenticationProviders": [{"AuthenticationType": "OPENID_CONNECT"}]}, "any client"),
     ],
 )
 def test_a_graphql_api_keyed_or_logging_bodies_fails(changes: dict[str, Any], finding: str) -> None:

@@ -164,8 +164,9 @@ def create_once() -> Callable[..., Item]:
 
 def caller(identity: dict[str, Any] | None) -> str:
     """Who called, as AppSync authenticated them, and the same on every retry, so that two
-    callers' keys never meet: a user pool user's ``sub``; an identity pool identity; an IAM
-    user, or a role whatever its session (all of a role's sessions are one caller)."""
+    callers' keys never meet: a user pool user's ``sub``, or the OIDC provider's (a stack trusts
+    one issuer, so a ``sub`` names one user); an identity pool identity; an IAM user, or a role
+    whatever its session (all of a role's sessions are one caller)."""
     identity = identity or {}
     if identity.get("sub"):
         return f"cognito:{identity['sub']}"
