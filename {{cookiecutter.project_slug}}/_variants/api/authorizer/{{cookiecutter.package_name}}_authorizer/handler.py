@@ -2,9 +2,12 @@
 
 A valid token gets a policy that allows every method its scopes allow; a token without the scopes
 of any method, a Deny (403); anything else, ``Unauthorized`` (401), the one answer API Gateway
-gives a caller without detail. The reason goes to our logs (the token never does) and to the
-``TokenRejected`` metric by reason. The issuer's keys are fetched on the first request, not at
-import: the cold start holds only Powertools' Logger and Metrics and PyJWT.
+gives a caller without detail. The reason goes to our logs (the token never does). A token the
+caller got wrong counts in ``TokenRejected`` (a Deny in ``TokenDenied``): the rollback alarm counts
+the function's errors less those, so only our own failures (configuration, the issuer's keys out
+of reach, a fault) page and roll back, never a caller's bad tokens. The issuer's keys are fetched
+on the first request, not at import: the cold start holds only Powertools' Logger and Metrics and
+PyJWT.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ if TYPE_CHECKING:
 
 logger = Logger()
 metrics = Metrics()
-# What a caller's token causes is routine (info); these need an operator (error).
+# What a caller's token causes is routine (info, counted); these need an operator (error, left to Errors).
 OPERATOR_REASONS = frozenset({"configuration", "jwks unavailable", "internal error"})
 
 
@@ -57,16 +60,18 @@ def authorize(event: dict[str, Any]) -> dict[str, Any]:
     if methods:
         metrics.add_metric(name="TokenAccepted", unit=MetricUnit.Count, value=1)
     else:
-        rejected("missing scopes", sub=token.subject)
+        logger.info("token rejected", extra={"reason": "missing scopes", "sub": token.subject})
+        metrics.add_metric(name="TokenDenied", unit=MetricUnit.Count, value=1)
     context = {"sub": token.subject, "scope": " ".join(sorted(token.scopes))}
-    return policy(token.subject, prefix, methods, context)
+    return policy(token.subject, prefix, config.required_scopes, methods, context)
 
 
-def rejected(reason: str, detail: str | None = None, sub: str | None = None) -> None:
-    extra = {"reason": reason} | ({"detail": detail} if detail else {}) | ({"sub": sub} if sub else {})
+def rejected(reason: str, detail: str | None = None) -> None:
+    """Log why; count it in TokenRejected (the service dimension only, as the alarm reads it) when the
+    caller's token caused it."""
+    extra = {"reason": reason} | ({"detail": detail} if detail else {})
     if reason in OPERATOR_REASONS:
         logger.error("token rejected", extra=extra)
-    else:
-        logger.info("token rejected", extra=extra)
-    metrics.add_dimension(name="reason", value=reason)
+        return
+    logger.info("token rejected", extra=extra)
     metrics.add_metric(name="TokenRejected", unit=MetricUnit.Count, value=1)

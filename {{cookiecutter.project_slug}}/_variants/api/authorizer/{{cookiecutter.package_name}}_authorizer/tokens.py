@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jwt
+from jwt.exceptions import InvalidSubjectError
 
 from .errors import Rejected
 from .keys import IssuerKeys, SigningKey
@@ -32,6 +33,7 @@ FAILURES: tuple[tuple[type[jwt.PyJWTError], str], ...] = (
     (jwt.InvalidAudienceError, "wrong audience"),
     (jwt.InvalidIssuerError, "wrong issuer"),
     (jwt.MissingRequiredClaimError, "missing claim"),
+    (InvalidSubjectError, "bad subject"),  # `sub` not a string
     (jwt.InvalidSignatureError, "bad signature"),
     (jwt.InvalidKeyError, "weak key"),  # an RSA key under 2048 bits
     (jwt.DecodeError, "malformed"),
@@ -73,7 +75,7 @@ def verify(token: str, keys: IssuerKeys, issuer: str, audience: str) -> Verified
         raise Rejected(next((reason for kind, reason in FAILURES if isinstance(error, kind)), "invalid")) from None
     subject = claims["sub"]
     if not isinstance(subject, str) or not subject:
-        raise Rejected("missing claim")
+        raise Rejected("bad subject")
     return Verified(subject=subject, scopes=granted_scopes(claims))
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import fnmatch
 import io
+import os
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -20,6 +21,7 @@ from tests.support.identity_provider import (
     ISSUER,
     OTHER_RSA_KEY,
     POST_ITEMS_ARN,
+    REQUIRED_SCOPES,
     RSA_KEY,
     STAGE_ARN,
     FakeIssuer,
@@ -56,7 +58,9 @@ def refused(authorizer_event: dict[str, Any]) -> None:
 
 
 def allows(result: dict[str, Any], method_arn: str) -> bool:
-    """IAM's evaluation of the returned policy for one method: a matching Deny wins, then an Allow."""
+    """API Gateway's verdict on one method of the API ("Table A" of its authorization flow): the
+    stack's resource policy Allows everyone, so a method the policy neither allows nor denies would
+    be let through; the policy must name each method, and only an explicit Deny refuses."""
 
     def matching(effect: str) -> bool:
         return any(
@@ -66,7 +70,20 @@ def allows(result: dict[str, Any], method_arn: str) -> bool:
             for resource in statement["Resource"]
         )
 
-    return not matching("Deny") and matching("Allow")
+    assert matching("Allow") or matching("Deny"), f"{method_arn}: neither allowed nor denied, so admitted"
+    return not matching("Deny")
+
+
+def counted(stdout: str) -> dict[str, list[tuple[tuple[str, str], ...]]]:
+    """Each business metric the invocations emitted, with the dimensions of each emission."""
+    found: dict[str, list[tuple[tuple[str, str], ...]]] = {}
+    for _, name, dimensions in sorted(emitted_metrics(stdout)):
+        if name != "ColdStart":
+            found.setdefault(name, []).append(dimensions)
+    return found
+
+
+SERVICE_ONLY = (("service", os.environ["POWERTOOLS_SERVICE_NAME"]),)  # the dimensions the rollback alarm reads
 
 
 def rejection(output: io.StringIO) -> dict[str, Any]:
@@ -80,19 +97,19 @@ def test_a_valid_token_is_allowed_every_method_its_scopes_allow(
     result = authorize(token())
     assert result["principalId"] == "00u1abcd2EFGH3ijk4l5"
     # Cached by token and applied to every method: both are in the one policy, with the stage's prefix.
-    [statement] = result["policyDocument"]["Statement"]
-    assert statement == {
-        "Action": "execute-api:Invoke",
-        "Effect": "Allow",
-        "Resource": [STAGE_ARN + "GET/items/*", STAGE_ARN + "POST/items"],
-    }
+    assert result["policyDocument"]["Statement"] == [
+        {
+            "Action": "execute-api:Invoke",
+            "Effect": "Allow",
+            "Resource": [STAGE_ARN + "GET/items/*", STAGE_ARN + "POST/items"],
+        }
+    ]
     assert allows(result, GET_ITEM_ARN)
     assert allows(result, POST_ITEMS_ARN)
-    assert not allows(result, STAGE_ARN + "DELETE/items/00000000000000000000000000000001")
     assert result["context"] == {"sub": "00u1abcd2EFGH3ijk4l5", "scope": "items:read items:write"}
     assert all(isinstance(value, str) for value in result["context"].values())
     assert not [record for record in log_records(log_output) if record["message"] == "token rejected"]
-    assert "TokenAccepted" in {name for _, name, _ in emitted_metrics(capsys.readouterr().out)}
+    assert counted(capsys.readouterr().out) == {"TokenAccepted": [SERVICE_ONLY]}
 
 
 def test_an_ec_key_signs_valid_tokens_too(issuer: FakeIssuer) -> None:
@@ -112,6 +129,8 @@ FORGED: dict[str, tuple[Callable[[], str], str]] = {
     "another audience": (lambda: token(aud="api://another-service"), "wrong audience"),
     "no audience": (lambda: token(aud=None), "missing claim"),
     "no subject": (lambda: token(sub=None), "missing claim"),
+    "an empty subject": (lambda: token(sub=""), "bad subject"),
+    "a subject that is not a string": (lambda: token(sub=42), "bad subject"),
     "no expiry": (lambda: token(exp=None), "missing claim"),
     "signed by another key": (lambda: token(OTHER_RSA_KEY), "bad signature"),
     "alg none": (unsigned_token, "algorithm not allowed"),
@@ -147,7 +166,8 @@ def test_every_forged_stale_or_malformed_token_is_a_401_with_its_reason_logged(
     assert record["level"] == "INFO"  # the caller's doing, not an operator's
     assert "sub" not in record, "claims of a token that failed are not ours to log"
     printed = capsys.readouterr()
-    assert [dict(d)["reason"] for _, n, d in emitted_metrics(printed.out) if n == "TokenRejected"] == [reason]
+    # Counted under the service alone: the rollback alarm subtracts these from the function's errors.
+    assert counted(printed.out) == {"TokenRejected": [SERVICE_ONLY]}
     signature = bearer.rpartition(".")[2]
     for text in (log_output.getvalue(), printed.out, printed.err):
         assert bearer not in text
@@ -177,23 +197,29 @@ def test_a_rotated_key_is_found_by_the_refresh(issuer: FakeIssuer) -> None:
     assert issuer.jwks_fetches() == 2
 
 
-def test_the_jwks_endpoint_down_is_a_401_never_a_500_or_an_allow(issuer: FakeIssuer, log_output: io.StringIO) -> None:
+def test_the_jwks_endpoint_down_is_a_401_never_a_500_or_an_allow(
+    issuer: FakeIssuer, log_output: io.StringIO, capsys: pytest.CaptureFixture[str]
+) -> None:
     issuer.down = True
     unauthorized(token())
     record = rejection(log_output)
     assert (record["reason"], record["level"], record["detail"]) == ("jwks unavailable", "ERROR", "connection refused")
+    assert counted(capsys.readouterr().out) == {}, "not a caller's doing: left to the Errors alarm"
 
 
-def test_a_token_without_the_scopes_of_a_method_is_denied_that_method_only(
-    issuer: FakeIssuer, log_output: io.StringIO
-) -> None:
+def test_a_token_without_the_scopes_of_a_method_is_denied_that_method_only(issuer: FakeIssuer) -> None:
     result = authorize(token(scope="items:read"), POST_ITEMS_ARN)
     assert not allows(result, POST_ITEMS_ARN), "403 for the method whose scope is missing"
     assert allows(result, GET_ITEM_ARN), "the methods whose scopes it has stay allowed"
+    # Explicitly: the resource policy's Allow would admit a method the policy leaves out.
+    assert result["policyDocument"]["Statement"] == [
+        {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": [STAGE_ARN + "GET/items/*"]},
+        {"Action": "execute-api:Invoke", "Effect": "Deny", "Resource": [STAGE_ARN + "POST/items"]},
+    ]
 
 
 def test_a_token_without_the_scopes_of_any_method_gets_a_deny_of_the_stage(
-    issuer: FakeIssuer, log_output: io.StringIO
+    issuer: FakeIssuer, log_output: io.StringIO, capsys: pytest.CaptureFixture[str]
 ) -> None:
     result = authorize(token(scope="profile email"))
     assert result["policyDocument"]["Statement"] == [
@@ -203,6 +229,7 @@ def test_a_token_without_the_scopes_of_any_method_gets_a_deny_of_the_stage(
     assert not allows(result, POST_ITEMS_ARN)
     record = rejection(log_output)
     assert (record["reason"], record["sub"]) == ("missing scopes", "00u1abcd2EFGH3ijk4l5")
+    assert counted(capsys.readouterr().out) == {"TokenDenied": [SERVICE_ONLY]}, "a Deny is no Lambda error"
 
 
 @pytest.mark.parametrize(
@@ -217,9 +244,7 @@ def test_a_token_without_the_scopes_of_any_method_gets_a_deny_of_the_stage(
 )
 def test_scopes_come_from_scope_or_scp(issuer: FakeIssuer, granted: dict[str, Any], methods: list[str]) -> None:
     result = authorize(token(**({"scope": None} | granted)))
-    [statement] = result["policyDocument"]["Statement"]
-    expected = [STAGE_ARN + method for method in methods] or [STAGE_ARN + "*"]
-    assert (statement["Effect"], statement["Resource"]) == ("Allow" if methods else "Deny", expected)
+    assert [method for method in REQUIRED_SCOPES if allows(result, STAGE_ARN + method)] == methods
 
 
 @pytest.mark.parametrize(
@@ -234,12 +259,18 @@ def test_scopes_come_from_scope_or_scp(issuer: FakeIssuer, granted: dict[str, An
     ],
 )
 def test_a_broken_setting_admits_nobody_and_tells_the_operator(
-    issuer: FakeIssuer, monkeypatch: pytest.MonkeyPatch, log_output: io.StringIO, variable: str, value: str
+    issuer: FakeIssuer,
+    monkeypatch: pytest.MonkeyPatch,
+    log_output: io.StringIO,
+    capsys: pytest.CaptureFixture[str],
+    variable: str,
+    value: str,
 ) -> None:
     monkeypatch.setenv(variable, value)
     unauthorized(token())
     record = rejection(log_output)
     assert (record["reason"], record["level"]) == ("configuration", "ERROR")
+    assert counted(capsys.readouterr().out) == {}
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
-from {{ cookiecutter.package_name }}_authorizer import keys, tokens
+from {{ cookiecutter.package_name }}_authorizer import handler, keys, tokens
 from {{ cookiecutter.package_name }}_authorizer.errors import Rejected
 from {{ cookiecutter.package_name }}_authorizer.keys import IssuerKeys, KeysUnavailable, https_json, signing_keys
 
@@ -38,6 +38,13 @@ def reason(keys_of_issuer: IssuerKeys, kid: str) -> str:
     with pytest.raises(Rejected) as raised:
         keys_of_issuer.signing_key(kid)
     return raised.value.reason
+
+
+def test_the_handler_keeps_one_key_cache_per_issuer_for_the_sandbox() -> None:
+    handler.issuer_keys.cache_clear()
+    assert handler.issuer_keys(ISSUER) is handler.issuer_keys(ISSUER)
+    assert handler.issuer_keys(ISSUER).issuer == ISSUER
+    handler.issuer_keys.cache_clear()  # nothing fetched: keys are fetched on a token's first use
 
 
 def test_the_configuration_is_discovered_once_and_the_keys_cached() -> None:
