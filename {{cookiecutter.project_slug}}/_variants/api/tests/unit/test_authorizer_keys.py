@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime
 import http.server
 import ssl
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +35,8 @@ from tests.support.identity_provider import (
     token,
 )
 
+AUTHORIZER = Path(__file__).resolve().parents[2] / "authorizer"
+
 
 def reason(keys_of_issuer: IssuerKeys, kid: str) -> str:
     with pytest.raises(Rejected) as raised:
@@ -45,6 +49,18 @@ def test_the_handler_keeps_one_key_cache_per_issuer_for_the_sandbox() -> None:
     assert handler.issuer_keys(ISSUER) is handler.issuer_keys(ISSUER)
     assert handler.issuer_keys(ISSUER).issuer == ISSUER
     handler.issuer_keys.cache_clear()  # nothing fetched: keys are fetched on a token's first use
+
+
+def test_the_init_fetches_nothing_so_a_snapshot_holds_no_keys() -> None:
+    # A fresh interpreter, as Lambda's init (and, with SnapStart, what the snapshot keeps).
+    probe = (
+        "import sys, {{ cookiecutter.package_name }}_authorizer.handler as h;"
+        " print(h.issuer_keys.cache_info().currsize, [m for m in ('pydantic', 'boto3') if m in sys.modules])"
+    )
+    command = [sys.executable, "-c", probe]
+    completed = subprocess.run(command, cwd=AUTHORIZER, capture_output=True, text=True, check=False)  # noqa: S603
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.split() == ["0", "[]"]
 
 
 def test_the_configuration_is_discovered_once_and_the_keys_cached() -> None:
