@@ -150,6 +150,13 @@ COMBINATIONS: list[tuple[str, str, Callable[[dict[str, str]], bool], str]] = [
         "does not work with api_auth 'iam': a SigV4 signature covers the Host header, which CloudFront replaces"
         " with the API's own; use 'no', or api_auth 'cognito' or 'oidc'",
     ),
+    # Temporary, until this branch has the AppSync side of api_auth=oidc (its OPENID_CONNECT mode).
+    (
+        "api_auth",
+        "oidc",
+        lambda answers: answers["event_source"] != "appsync",
+        "is not available for event_source 'appsync' yet (only for 'api'); use 'cognito' or 'iam'",
+    ),
     (
         "stream_delivery",
         "eventbridge",
