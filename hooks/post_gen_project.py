@@ -15,6 +15,7 @@ from pathlib import Path
 ANSWERS: dict[str, str] = json.loads(
     r"""{{ {
         "event_source": cookiecutter.event_source,
+        "api_auth": cookiecutter.api_auth,
         "package_name": cookiecutter.package_name,
         "dependency_bot": cookiecutter.dependency_bot,
         "ci": cookiecutter.ci,
@@ -32,6 +33,15 @@ IDEMPOTENCY = ["tests/support/idempotency.py", f"{PACKAGE}/idempotency.py"]
 ASYNC_INVOCATIONS = ["tests/support/async_invocations.py", f"{PACKAGE}/async_invocation.py"]
 BATCHES = ["tests/support/batches.py", f"{PACKAGE}/batch.py"]
 ITEMS = [f"{PACKAGE}/items.py"]  # the inventory items of the APIs
+# The Lambda authorizer of api_auth=oidc, with its own package (the api variant brings it).
+OIDC_AUTHORIZER = [
+    "authorizer",
+    "events/authorizer_token.json",
+    "tests/support/identity_provider.py",
+    "tests/unit/test_authorizer.py",
+    "tests/unit/test_authorizer_keys.py",
+    "tests/unit/test_authorizer_properties.py",
+]
 
 # answer -> value -> paths that this value keeps. Paths owned only by values that were not
 # chosen are deleted; a path that any chosen value keeps stays.
@@ -43,6 +53,11 @@ OWNED_PATHS: dict[str, dict[str, list[str]]] = {
         "sqs": IDEMPOTENCY + BATCHES,
         "dynamodb": IDEMPOTENCY + BATCHES,
         "appsync": IDEMPOTENCY + ITEMS,
+    },
+    "api_auth": {
+        "cognito": [],
+        "iam": [],
+        "oidc": OIDC_AUTHORIZER,  # appsync's OIDC is AppSync's own: no function, no files
     },
     "stream_delivery": {
         "lambda": [],

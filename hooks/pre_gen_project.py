@@ -100,7 +100,6 @@ CHOICES: dict[str, tuple[str, ...]] = {
 
 # Choices that exist in cookiecutter.json but are not built yet, one per line.
 NOT_YET_AVAILABLE: set[tuple[str, str]] = {
-    ("api_auth", "oidc"),
     ("cdn", "yes"),
 }
 

@@ -196,6 +196,16 @@ def test_the_files_of_each_chosen_value_exist(cookies: Any, chosen: dict[str, st
     given = answers() | chosen
     # What a chosen overlay drops (a variant's paths it has no use for) is deleted on purpose.
     dropped = {path for (name, value), (_, paths) in POST_GEN.VARIANT_OVERLAYS.items() if given[name] == value for path in paths}
+    # What only another event source's variant brings (api_auth=oidc's authorizer) cannot be there.
+    variants = TEMPLATE_DIR / VARIANTS_DIR
+    elsewhere = {
+        relative
+        for owned in POST_GEN.OWNED_PATHS.values()
+        for paths in owned.values()
+        for relative in paths
+        if not (variants / given["event_source"] / relative).exists()
+        and any((variant / relative).exists() for variant in variants.iterdir())
+    }
     for name, owned in POST_GEN.OWNED_PATHS.items():
-        for relative in (path for path in owned[given[name]] if path not in dropped):
+        for relative in (path for path in owned[given[name]] if path not in dropped | elsewhere):
             assert (project / relative).exists(), f"{name}={chosen.get(name, answers()[name])} should bring {relative}"

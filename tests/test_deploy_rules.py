@@ -12,7 +12,17 @@ from typing import Any
 
 import pytest
 from bake_covering_set import LONGEST_NAMES
-from support import SAMPLE_STACK_UUID, TEMPLATE_DIR, baked_script, enabled_values, load_yaml, physical_name, render_stack, stack_environment
+from support import (
+    SAMPLE_STACK_UUID,
+    TEMPLATE_DIR,
+    baked_script,
+    enabled_values,
+    load_yaml,
+    physical_name,
+    rejections,
+    render_stack,
+    stack_environment,
+)
 
 API_CASES = [
     {"event_source": "api", "api_auth": auth, "api_endpoint": endpoint}
@@ -111,11 +121,16 @@ def named_properties(resource: dict[str, Any]) -> Iterator[tuple[str, Any]]:
 NAME_CASES = [
     {"event_source": source, "waf": "yes" if source in ("api", "appsync") else "no", "api_auth": "cognito", **LONGEST_NAMES}
     for source in enabled_values()["event_source"]
-] + [{"event_source": "dynamodb", "stream_delivery": "eventbridge", "waf": "no", "api_auth": "cognito", **LONGEST_NAMES}]
+] + [
+    {"event_source": "dynamodb", "stream_delivery": "eventbridge", "waf": "no", "api_auth": "cognito", **LONGEST_NAMES},
+    # The token authorizer's function has the longest name of any function (<stack>-authorizer).
+    {"event_source": "api", "waf": "yes", "api_auth": "oidc", **LONGEST_NAMES},
+]
 
 
 def name_case_id(case: dict[str, str]) -> str:
-    return "-".join([case["event_source"], *case.get("stream_delivery", "").split()])
+    oidc = ["oidc"] if case["api_auth"] == "oidc" else []
+    return "-".join([case["event_source"], *case.get("stream_delivery", "").split(), *oidc])
 
 
 @pytest.mark.parametrize("case", NAME_CASES, ids=name_case_id)
@@ -315,6 +330,7 @@ GRAPHQL_CASES = [
     for waf in ("no", "yes")
     for kms in enabled_values()["kms"]
     if not (endpoint == "private" and waf == "yes")  # the hook refuses it
+    and not rejections({"event_source": "appsync", "api_auth": auth, "api_endpoint": endpoint, "waf": waf, "kms": kms})
 ]
 
 
@@ -427,3 +443,151 @@ def test_the_key_lets_cloudwatch_logs_encrypt_this_apis_log_group_only(kms: str)
     assert appsync == ["arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/appsync/apis/${GraphqlApi.ApiId}"]
     group = template["Resources"]["GraphqlApiLogGroup"]["Properties"]
     assert group["LogGroupName"] == {"Fn::Sub": "/aws/appsync/apis/${GraphqlApi.ApiId}"}, "the group AppSync writes to"
+
+
+# --------------------------------------------------------------------------------------
+# api_auth=oidc: your provider's tokens, checked by a Lambda TOKEN authorizer before the function
+
+OIDC_CASES = [
+    {"event_source": "api", "api_auth": "oidc", "api_endpoint": endpoint, "waf": waf}
+    for endpoint in ("regional", "private")
+    for waf in ("no", "yes")
+    if not (endpoint == "private" and waf == "yes")  # the hook refuses it
+]
+AUTHORIZER_ALIAS = {"Ref": "AuthorizerFunctionAliaslive"}
+
+
+def oidc_case_id(case: dict[str, str]) -> str:
+    return f"{case['api_endpoint']}-waf={case['waf']}"
+
+
+def api_methods(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """VERB/path (a path parameter as `*`, as in an execute-api ARN) -> the method's OpenAPI operation."""
+    body = template["Resources"]["Api"]["Properties"]["Body"]
+    return {
+        f"{verb.upper()}{re.sub(r'{[^}]+}', '*', path)}": operation
+        for path, methods in body["paths"].items()
+        for verb, operation in methods.items()
+    }
+
+
+@pytest.mark.parametrize("case", OIDC_CASES, ids=oidc_case_id)
+def test_every_method_requires_the_token_authorizer_and_an_api_key(case: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # API Gateway runs a TOKEN authorizer only when the header matches its validation expression
+    # ("Input to an API Gateway Lambda authorizer"); anything else is a 401 that costs no invocation.
+    template = transformed_stack(case, monkeypatch)
+    methods = api_methods(template)
+    assert set(methods) == {"GET/items/*", "POST/items"}
+    for operation in methods.values():
+        assert sorted(scheme for requirement in operation["security"] for scheme in requirement) == ["OidcAuthorizer", "api_key"]
+    scheme = template["Resources"]["Api"]["Properties"]["Body"]["securityDefinitions"]["OidcAuthorizer"]
+    assert (scheme["in"], scheme["name"]) == ("header", "Authorization")
+    authorizer = scheme["x-amazon-apigateway-authorizer"]
+    assert authorizer["type"] == "token"
+    assert authorizer["authorizerUri"]["Fn::Sub"][1] == {"__FunctionArn__": AUTHORIZER_ALIAS}, "the live alias, which CodeDeploy shifts"
+    expression = re.compile(authorizer["identityValidationExpression"])
+    token = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiJ1MSJ9.c2lnbmF0dXJl-_"
+    for header in (f"Bearer {token}", f"bearer {token}"):
+        assert expression.fullmatch(header), header
+    unsigned = token.rpartition(".")[0] + "."  # alg none: no signature
+    for header in ("", token, f"Basic {token}", f"Bearer  {token}", f"Bearer {unsigned}", "Bearer a.b", f"Bearer {token}.x", f"Bearer {token}\n"):
+        assert not expression.fullmatch(header), header
+    assert template["Resources"]["Api"]["Properties"].get("ApiKeySourceType", "HEADER") == "HEADER"
+
+
+@pytest.mark.parametrize("case", OIDC_CASES[:1], ids=oidc_case_id)
+def test_only_this_apis_authorizers_may_invoke_the_authorizer_alias(case: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # API Gateway invokes a Lambda authorizer under the function's resource policy; SAM writes a
+    # permission whose SourceArn is the API's authorizers (arn:...:execute-api:region:account:api-id/authorizers/*).
+    template = transformed_stack(case, monkeypatch)
+    permissions = of_type(template, "AWS::Lambda::Permission")
+    on_authorizer = [p["Properties"] for p in permissions.values() if "Authorizer" in json.dumps(p["Properties"]["FunctionName"])]
+    assert len(on_authorizer) == 1
+    [permission] = on_authorizer
+    assert permission["FunctionName"] == AUTHORIZER_ALIAS, "the alias API Gateway invokes, not the unqualified function"
+    assert permission["Principal"] == "apigateway.amazonaws.com"
+    assert permission["Action"] == "lambda:InvokeFunction"
+    arn, values = permission["SourceArn"]["Fn::Sub"]
+    assert arn == "arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${__ApiId__}/authorizers/*"
+    assert values == {"__ApiId__": {"Ref": "Api"}}
+
+
+def transformed_with(case: dict[str, str], parameters: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """The transform as CloudFormation runs it at deploy time: with the stack's parameter values."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    script = baked_script("sam_transform")
+    source = script.with_placeholder_code(load_yaml(render_stack(**case)))
+    transformed: dict[str, Any] = script.transform(source, parameters, script.NoManagedPolicies(), passthrough_metadata=True)
+    return transformed
+
+
+@pytest.mark.parametrize(("given", "cached"), [({}, 300), ({"AuthorizerResultTtl": 60}, 60), ({"AuthorizerResultTtl": 0}, 0)])
+def test_the_authorizer_result_ttl_is_the_deploy_parameter(given: dict[str, int], cached: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # SAM resolves a parameter's Ref in an Api's Auth with the values the stack is deployed with
+    # (the transform runs in CloudFormation, per change set), so the OpenAPI body holds the number.
+    # API Gateway caches a policy 0 to 3600 seconds (authorizerResultTtlInSeconds).
+    case = OIDC_CASES[0]
+    source = load_yaml(render_stack(**case))
+    identity = source["Resources"]["Api"]["Properties"]["Auth"]["Authorizers"]["OidcAuthorizer"]["Identity"]
+    assert identity["ReauthorizeEvery"] == {"Ref": "AuthorizerResultTtl"}
+    parameter = source["Parameters"]["AuthorizerResultTtl"]
+    assert (parameter["MinValue"], parameter["Default"], parameter["MaxValue"]) == (0, 300, 3600)
+    body = transformed_with(case, given, monkeypatch)["Resources"]["Api"]["Properties"]["Body"]
+    assert body["securityDefinitions"]["OidcAuthorizer"]["x-amazon-apigateway-authorizer"]["authorizerResultTtlInSeconds"] == cached
+
+
+SCOPE_VALUES = ["items:read", "items:read items:write", "api://inventory/Items.Read", "{x}", "a'b", "${AWS::Region}", "!#[]~", ""]
+NOT_SCOPES = ['a"b', "a\\b", "a  b", " a", "a ", "é", "a\tb"]
+
+
+def test_required_scopes_name_every_method_and_no_scope_breaks_their_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The authorizer's policy allows the methods whose scopes the token has and denies the rest
+    # of REQUIRED_SCOPES; API Gateway applies a cached policy to every method, so a method missing
+    # from REQUIRED_SCOPES would be neither allowed nor denied, and the resource policy's Allow
+    # would let it through (API Gateway's policy evaluation, "Table A").
+    case = OIDC_CASES[0]
+    template = transformed_stack(case, monkeypatch)
+    function = template["Resources"]["AuthorizerFunction"]["Properties"]
+    variables = function["Environment"]["Variables"]
+    assert variables["OIDC_ISSUER"] == {"Ref": "OidcIssuerUrl"}
+    assert variables["OIDC_AUDIENCE"] == {"Ref": "OidcAudience"}
+    text = variables["REQUIRED_SCOPES"]["Fn::Sub"]
+    parameters = template["Parameters"]
+    for name in ("ReadScopes", "WriteScopes"):
+        pattern = re.compile(parameters[name]["AllowedPattern"])
+        assert pattern.fullmatch(parameters[name]["Default"])
+        assert not [value for value in NOT_SCOPES if pattern.fullmatch(value)]
+        for value in SCOPE_VALUES:
+            assert pattern.fullmatch(value), value
+            scopes = json.loads(text.replace("${" + name + "}", value).replace("${ReadScopes}", "r").replace("${WriteScopes}", "w"))
+            assert value in scopes.values()
+    scopes = json.loads(text.replace("${ReadScopes}", "r").replace("${WriteScopes}", "w"))
+    assert set(scopes) == set(api_methods(template))
+    assert scopes == {"GET/items/*": "r", "POST/items": "w"}, "reading needs ReadScopes, writing WriteScopes"
+    assert function["Handler"] == "inventory_service_authorizer.handler.handler", "its own package (CodeUri authorizer/)"
+
+
+ISSUERS = [
+    "https://dev-123456.okta.com/oauth2/default",  # Okta, custom authorization server
+    "https://login.microsoftonline.com/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0",  # Entra ID, v2.0 tokens
+    "https://sts.windows.net/9188040d-6c67-4c5b-b112-36a304b66dad/",  # Entra ID, v1.0 tokens
+    "https://example.eu.auth0.com/",  # Auth0 (the trailing slash is part of iss)
+    "https://sso.example.com/realms/inventory",  # Keycloak
+    "https://keycloak.internal:8443/realms/inventory",
+    "https://accounts.google.com",  # Google
+    "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123",  # another Cognito user pool
+]
+NOT_ISSUERS = ["http://example.com", "https://", "https://example.com?x=1", "https://example.com/#a", "https://exa mple.com", "example.com", ""]
+
+
+def test_the_issuer_parameter_takes_the_providers_issuers_and_only_https() -> None:
+    # OpenID Connect Discovery 1.0, 3: the issuer is an https URL with no query or fragment.
+    parameters = load_yaml(render_stack(**OIDC_CASES[0]))["Parameters"]
+    issuer = re.compile(parameters["OidcIssuerUrl"]["AllowedPattern"])
+    assert "Default" not in parameters["OidcIssuerUrl"], "nothing about a provider is baked in"
+    assert "Default" not in parameters["OidcAudience"]
+    assert [value for value in ISSUERS if not issuer.fullmatch(value)] == []
+    assert [value for value in NOT_ISSUERS if issuer.fullmatch(value)] == []
+    audience = re.compile(parameters["OidcAudience"]["AllowedPattern"])
+    assert audience.fullmatch("api://inventory") and audience.fullmatch("0oa1b2c3d4E5f6G7h8i9")
+    assert not audience.fullmatch("") and not audience.fullmatch("two words")

@@ -74,6 +74,26 @@ EMULATOR_OVERRIDES = {
 }
 
 
+# Deployed variants beyond one per event source: name -> (answers, the deploy parameters that
+# have no default, given on every deploy as a pipeline's parameter_overrides would).
+EXTRA_VARIANTS: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
+    # api_auth=oidc: the token authorizer's own function and package (authorizer/), its alias and
+    # the permission for this API's authorizers. The issuer is never called: nothing here sends a token.
+    "api-oidc": (
+        {"event_source": "api", "api_auth": "oidc"},
+        ("OidcIssuerUrl=https://issuer.example.com/", "OidcAudience=api://inventory"),
+    ),
+}
+
+
+def variant_answers(variant: str) -> dict[str, str]:
+    return EXTRA_VARIANTS[variant][0] if variant in EXTRA_VARIANTS else {"event_source": variant}
+
+
+def required_parameters(variant: str) -> tuple[str, ...]:
+    return EXTRA_VARIANTS[variant][1] if variant in EXTRA_VARIANTS else ()
+
+
 class RecreateCollision(AssertionError):
     """The recreate after `sam delete` failed on a name that a retained resource still holds:
     CloudFormation keeps Retain and RetainExceptOnCreate resources when a stack is deleted, so
@@ -188,7 +208,7 @@ def bake(variant: str, directory: Path, config: Path) -> Path:
             str(ROOT),
             no_input=True,
             # A slug per variant: stack names (and names built from them) never meet.
-            extra_context={"event_source": variant, "python_runtime": RUNTIME, "project_slug": f"emulated-{variant}"}
+            extra_context=variant_answers(variant) | {"python_runtime": RUNTIME, "project_slug": f"emulated-{variant}"}
             | {name: value for name, (value, _) in EMULATOR_OVERRIDES.items()},
             output_dir=str(directory),
             config_file=str(config),
@@ -253,7 +273,9 @@ def test_event_sources_the_emulator_lacks_are_not_deployed_here(variant: str, uv
     pytest.skip(f"event_source={variant} is not deployed here: {NOT_EMULATED[variant]}")
 
 
-@pytest.mark.parametrize("variant", [value for value in enabled_values()["event_source"] if value not in NOT_EMULATED])
+@pytest.mark.parametrize(
+    "variant", [value for value in enabled_values()["event_source"] if value not in NOT_EMULATED] + sorted(EXTRA_VARIANTS)
+)
 def test_deploy_update_delete_recreate(
     variant: str,
     emulator: Emulator,
@@ -264,6 +286,9 @@ def test_deploy_update_delete_recreate(
 ) -> None:
     project = bake(variant, tmp_path, cookiecutter_config)
     deployment = Variant(variant, project, emulator, uv)
+    required = required_parameters(variant)
+    # One value of space-separated Key=Value pairs, as samconfig's parameter_overrides.
+    overrides = ["--parameter-overrides", " ".join(required)] if required else []
     deployment.steps += [f"baked with {name}={value}: {reason}" for name, (value, reason) in EMULATOR_OVERRIDES.items()]
     for target in ("build", "transform"):
         made = subprocess.run(
@@ -276,7 +301,7 @@ def test_deploy_update_delete_recreate(
     # one worker at a time, or two would race to create it.
     marker = emulator.shared / f"managed-stack-{emulator.pid}.ready"
     with file_lock(emulator.shared / "managed-stack.lock"):
-        created = deployment.deploy(what="create")
+        created = deployment.deploy(*overrides, what="create")
         if created.returncode == 0:
             marker.touch()
     report = deployment.inspect()
@@ -285,7 +310,7 @@ def test_deploy_update_delete_recreate(
 
     # 2. Update one parameter.
     name, value = CHANGED_PARAMETER
-    updated = deployment.deploy("--parameter-overrides", f"{name}={value}", what="update")
+    updated = deployment.deploy("--parameter-overrides", " ".join([f"{name}={value}", *required]), what="update")
     report = deployment.inspect()
     assert updated.returncode == 0 and report["status"] == "UPDATE_COMPLETE", deployment.record(updated)
     # The emulator's log group ignores RetentionInDays (its provider sets no retention policy):
@@ -304,7 +329,7 @@ def test_deploy_update_delete_recreate(
     assert gone["status"] == "DELETE_COMPLETE" or gone["status"].startswith("absent"), deployment.record(deleted)
     kept = sorted(physical for physical, exists in gone["retained"].items() if exists)
     deployment.steps.append(f"retained after the delete: {', '.join(kept) or 'none'}")
-    recreated = deployment.deploy(what="recreate")
+    recreated = deployment.deploy(*overrides, what="recreate")
     if recreated.returncode != 0 and any(text in recreated.stdout for text in ALREADY_EXISTS):
         raise RecreateCollision(deployment.record(recreated))
     report = deployment.inspect()
@@ -340,6 +365,7 @@ def check_wiring(variant: str, template: dict[str, Any], report: dict[str, Any],
         "eventbridge": rules_are_wired,
         "s3": notifications_are_wired,
         "api": api_refuses_calls_without_a_key,
+        "api-oidc": api_refuses_calls_without_a_key_or_token,
     }
     assert variant in checks, f"no wiring check for event source {variant!r}: add one"
     checks[variant](template, report, emulator, record)
@@ -413,7 +439,9 @@ def notifications_are_wired(template: dict[str, Any], report: dict[str, Any], _:
             assert have["LambdaFunctionArn"].endswith(":live"), f"{name}: the bucket must invoke the alias: {have}\n{record}"
 
 
-def api_refuses_calls_without_a_key(template: dict[str, Any], report: dict[str, Any], emulator: Emulator, record: str) -> None:
+def api_refuses_calls_without_a_key(
+    template: dict[str, Any], report: dict[str, Any], emulator: Emulator, record: str, refusals: frozenset[int] = frozenset({403})
+) -> None:
     assert report["rest_apis"], f"no REST API in the stack\n{record}"
     operations = [
         (method.upper(), re.sub(r"\{[^}]+\}", "0001", path).lstrip("/"))
@@ -435,4 +463,10 @@ def api_refuses_calls_without_a_key(template: dict[str, Any], report: dict[str, 
                         status = answer.status
                 except urllib.error.HTTPError as error:
                     status = error.code
-                assert status == 403, f"{method} {url} without an API key answered {status}, not 403\n{record}"
+                assert status in refusals, f"{method} {url} without an API key answered {status}, not {sorted(refusals)}\n{record}"
+
+
+def api_refuses_calls_without_a_key_or_token(template: dict[str, Any], report: dict[str, Any], emulator: Emulator, record: str) -> None:
+    # Without an Authorization header AWS answers 401 before the API key check; an emulator that
+    # does not run Lambda authorizers answers 403 for the missing key. Either way, refused.
+    api_refuses_calls_without_a_key(template, report, emulator, record, refusals=frozenset({401, 403}))

@@ -220,11 +220,74 @@ def api_method_findings(template: Template) -> list[str]:
     for name, properties in resources(template, "AWS::ApiGateway::RestApi"):
         for path, methods in properties.get("Body", {}).get("paths", {}).items():
             for verb, operation in methods.items():
-                schemes = {scheme for requirement in operation.get("security", []) for scheme in requirement}
+                schemes = method_schemes(operation)
                 if "api_key" not in schemes:
                     findings.append(f"{name}: {verb.upper()} {path} does not require an API key")
                 if not schemes - {"api_key"}:
                     findings.append(f"{name}: {verb.upper()} {path} has no authorizer")
+    return findings
+
+
+def lambda_authorizers(api: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The API's Lambda authorizers (TOKEN or REQUEST): security scheme name -> its x-amazon-apigateway-authorizer."""
+    schemes = api.get("Body", {}).get("securityDefinitions", {})
+    return {
+        name: scheme["x-amazon-apigateway-authorizer"]
+        for name, scheme in schemes.items()
+        if scheme.get("x-amazon-apigateway-authorizer", {}).get("type") in ("token", "request")
+    }
+
+
+def authorizer_function(authorizer: dict[str, Any]) -> Any:
+    """What the authorizer's URI invokes: the value SAM substitutes for the function in
+    Fn::Sub [".../functions/${__FunctionArn__}/invocations", {...}] (None when it is not that form)."""
+    uri = authorizer.get("authorizerUri")
+    parts = uri.get("Fn::Sub") if isinstance(uri, dict) else None
+    if isinstance(parts, list) and len(parts) == 2 and isinstance(parts[1], dict) and len(parts[1]) == 1:
+        return next(iter(parts[1].values()))
+    return None
+
+
+def authorizer_permission_findings(template: Template, api: str, scheme: str, function: Any) -> list[str]:
+    """API Gateway invokes the authorizer with the function's resource policy: a permission for
+    this API's authorizers only (SourceArn .../<api id>/authorizers/...), or anyone's API could."""
+    permissions = [
+        properties
+        for _, properties in resources(template, "AWS::Lambda::Permission")
+        if properties.get("Principal") == "apigateway.amazonaws.com" and properties.get("FunctionName") == function
+    ]
+    if not permissions:
+        return [f"{api}: authorizer {scheme}: no permission lets API Gateway invoke {json.dumps(function)}"]
+    return [
+        f"{api}: authorizer {scheme}: the invoke permission is not scoped to this API's authorizers"
+        f" (SourceArn {json.dumps(permission.get('SourceArn'))})"
+        for permission in permissions
+        if not names_authorizers_of(permission.get("SourceArn"), api)
+    ]
+
+
+def names_authorizers_of(source_arn: Any, api: str) -> bool:
+    return refers_to(source_arn, api) and "/authorizers/" in json.dumps(source_arn)
+
+
+def method_schemes(operation: dict[str, Any]) -> set[str]:
+    return {scheme for requirement in operation.get("security", []) for scheme in requirement}
+
+
+def lambda_authorizer_findings(template: Template) -> list[str]:
+    """A Lambda authorizer on every method, a TOKEN authorizer that refuses malformed headers
+    before it runs, and an invoke permission for this API alone."""
+    findings = []
+    for name, properties in resources(template, "AWS::ApiGateway::RestApi"):
+        authorizers = lambda_authorizers(properties)
+        for path, methods in properties.get("Body", {}).get("paths", {}).items() if authorizers else []:
+            for verb, operation in methods.items():
+                if not method_schemes(operation) & set(authorizers):
+                    findings.append(f"{name}: {verb.upper()} {path} has no Lambda authorizer")
+        for scheme, authorizer in authorizers.items():
+            if authorizer["type"] == "token" and not authorizer.get("identityValidationExpression"):
+                findings.append(f"{name}: authorizer {scheme} has no ValidationExpression for its token")
+            findings += authorizer_permission_findings(template, name, scheme, authorizer_function(authorizer))
     return findings
 
 
@@ -435,6 +498,7 @@ TRANSFORMED_CHECKS: list[Callable[[Template], list[str]]] = [
     signed_layer_findings,
     retained_name_findings,
     api_method_findings,
+    lambda_authorizer_findings,
     api_policy_findings,
     graphql_findings,
     messaging_findings,

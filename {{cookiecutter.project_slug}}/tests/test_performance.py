@@ -48,9 +48,13 @@ def locked_version(package: str) -> str:
     return next(str(entry["version"]) for entry in lock["package"] if entry["name"] == package)
 
 
-def bundles(package: str) -> bool:
-    requirements = (ROOT / "src" / "requirements.txt").read_text(encoding="utf-8")
-    return re.search(rf"^{re.escape(package)}==", requirements, flags=re.MULTILINE) is not None
+# What sam build installs into each package: src/ and, with a Lambda authorizer, authorizer/.
+REQUIREMENTS = sorted(ROOT.glob("*/requirements.txt"))
+
+
+def bundles(package: str, requirements: Path = ROOT / "src" / "requirements.txt") -> bool:
+    text = requirements.read_text(encoding="utf-8")
+    return re.search(rf"^{re.escape(package)}==", text, flags=re.MULTILINE) is not None
 
 
 def signed(parsed: dict[str, Any]) -> bool:
@@ -90,8 +94,9 @@ def test_every_function_gets_powertools_from_the_layer_not_the_package() -> None
     global_layers = parsed["Globals"]["Function"].get("Layers", [])
     for name, properties in functions(parsed).items():
         assert {"Ref": LAYER_PARAMETER} in properties.get("Layers", global_layers), f"{name}: {HOW_TO_ATTACH}"
-    for package in ("aws-lambda-powertools", "pydantic", "pydantic-core", "aws-xray-sdk", "botocore"):
-        assert not bundles(package), f"src/requirements.txt bundles {package}, which the layer or the runtime provides"
+    for requirements in REQUIREMENTS:
+        for package in ("aws-lambda-powertools", "pydantic", "pydantic-core", "aws-xray-sdk", "botocore"):
+            assert not bundles(package, requirements), f"{requirements} bundles {package}, which the layer provides"
 
 
 def test_a_signed_function_has_no_layer_and_bundles_the_locked_powertools() -> None:
@@ -101,13 +106,14 @@ def test_a_signed_function_has_no_layer_and_bundles_the_locked_powertools() -> N
     global_layers = parsed["Globals"]["Function"].get("Layers", [])
     for name, properties in functions(parsed).items():
         assert not properties.get("Layers", global_layers), f"{name}: Lambda refuses a layer its profile did not sign"
-    for package in ("aws-lambda-powertools", "pydantic", "pydantic-core"):
-        assert bundles(package), f"src/requirements.txt must bundle {package}: there is no layer under code signing"
-    assert re.search(
-        rf"^aws-lambda-powertools=={re.escape(locked_version('aws-lambda-powertools'))} ",
-        (ROOT / "src" / "requirements.txt").read_text(encoding="utf-8"),
-        flags=re.MULTILINE,
-    )
+    for requirements in REQUIREMENTS:
+        for package in ("aws-lambda-powertools", "pydantic", "pydantic-core"):
+            assert bundles(package, requirements), f"{requirements} must bundle {package}: no layer under code signing"
+        assert re.search(
+            rf"^aws-lambda-powertools=={re.escape(locked_version('aws-lambda-powertools'))} ",
+            requirements.read_text(encoding="utf-8"),
+            flags=re.MULTILINE,
+        )
 
 
 @pytest.fixture
@@ -150,12 +156,18 @@ NOT_AT_COLD_START = (
 
 @pytest.mark.parametrize("function", sorted(functions(template())))
 def test_a_handler_module_leaves_pydantic_and_batches_to_its_first_event(function: str) -> None:
-    module = functions(template())[function]["Handler"].rpartition(".")[0]
+    properties = functions(template())[function]
+    module = properties["Handler"].rpartition(".")[0]
     probe = f"import sys, {module}; print([m for m in {NOT_AT_COLD_START!r} if m in sys.modules])"
     environment = {**os.environ, "POWERTOOLS_TRACE_DISABLED": "true"}  # as template.yaml sets it
     command = [sys.executable, "-c", probe]
     completed = subprocess.run(  # noqa: S603
-        command, cwd=ROOT / "src", env=environment, capture_output=True, text=True, check=False
+        command,
+        cwd=ROOT / properties.get("CodeUri", "src"),
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip() == "[]"

@@ -116,6 +116,58 @@ def test_api_methods_need_an_authorizer_and_an_api_key() -> None:
     assert gate.api_method_findings(api([{"CognitoAuthorizer": []}, {"api_key": []}])) == []
 
 
+AUTHORIZER_ALIAS = {"Ref": "AuthorizerFunctionAliaslive"}
+EXECUTE_API = "arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}"
+AUTHORIZERS_OF_THIS_API = {"Fn::Sub": [EXECUTE_API + ":${__ApiId__}/authorizers/*", {"__ApiId__": {"Ref": "Api"}}]}
+
+
+def token_authorized_api(**changes: Any) -> dict[str, Any]:
+    """A REST API with a TOKEN authorizer on its method and the permission SAM writes for it."""
+    authorizer = {
+        "type": "token",
+        "identityValidationExpression": "^Bearer [-0-9A-Za-z_.]+$",
+        "authorizerUri": {
+            "Fn::Sub": [".../functions/${__FunctionArn__}/invocations", {"__FunctionArn__": AUTHORIZER_ALIAS}]
+        },
+    }
+    authorizer.update(changes.get("authorizer", {}))
+    schemes = {
+        "OidcAuthorizer": {"x-amazon-apigateway-authtype": "custom", "x-amazon-apigateway-authorizer": authorizer}
+    }
+    security = changes.get("security", [{"OidcAuthorizer": []}, {"api_key": []}])
+    body = {"securityDefinitions": schemes, "paths": {"/items": {"post": {"security": security}}}}
+    permission = {
+        "Action": "lambda:InvokeFunction",
+        "FunctionName": AUTHORIZER_ALIAS,
+        "Principal": "apigateway.amazonaws.com",
+        "SourceArn": changes.get("source_arn", AUTHORIZERS_OF_THIS_API),
+    }
+    return with_resources(
+        Api={"Type": "AWS::ApiGateway::RestApi", "Properties": {"Body": body}},
+        AuthorizerPermission={"Type": "AWS::Lambda::Permission", "Properties": permission},
+    )
+
+
+def test_a_token_authorizer_on_every_method_invoked_by_this_api_only_passes() -> None:
+    assert gate.lambda_authorizer_findings(token_authorized_api()) == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "finding"),
+    [
+        ({"security": [{"api_key": []}]}, "Api: POST /items has no Lambda authorizer"),
+        ({"authorizer": {"identityValidationExpression": ""}}, "OidcAuthorizer has no ValidationExpression"),
+        ({"source_arn": "arn:aws:execute-api:eu-west-1:123456789012:*/authorizers/*"}, "not scoped"),  # any API
+        ({"source_arn": {"Fn::Sub": EXECUTE_API + ":${Api}/*"}}, "not scoped"),  # the API's methods, not authorizers
+        ({"authorizer": {"authorizerUri": "arn:aws:apigateway:...:function:other/invocations"}}, "no permission lets"),
+    ],
+)
+def test_a_lambda_authorizer_missing_unchecked_or_invocable_by_other_apis_fails(changes: Any, finding: str) -> None:
+    findings = gate.lambda_authorizer_findings(token_authorized_api(**changes))
+    assert len(findings) == 1
+    assert finding in findings[0]
+
+
 def tls_policy(kind: str, target_key: str, target: str) -> dict[str, Any]:
     deny = {"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
     return {"Type": kind, "Properties": {target_key: [{"Ref": target}], "PolicyDocument": policy(deny)}}

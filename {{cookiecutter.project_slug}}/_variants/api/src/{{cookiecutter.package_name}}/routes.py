@@ -94,8 +94,10 @@ def create_once() -> Callable[..., Item]:
 def caller() -> str:
     """Who sent the request, as the authorizer established it: so two callers' keys never meet."""
     context = app.current_event.raw_event.get("requestContext") or {}
-    claims = (context.get("authorizer") or {}).get("claims") or {}
-    return str(claims.get("sub") or (context.get("identity") or {}).get("userArn") or "")
+    authorizer = context.get("authorizer") or {}
+    # Cognito's claims, a Lambda authorizer's principalId (its token's `sub`), or IAM's caller.
+    subject = (authorizer.get("claims") or {}).get("sub") or authorizer.get("principalId")
+    return str(subject or (context.get("identity") or {}).get("userArn") or "")
 
 
 @route("POST", "/items")

@@ -9,8 +9,9 @@ import threading
 from typing import Any
 
 import pytest
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
-from {{ cookiecutter.package_name }} import api, repository
+from {{ cookiecutter.package_name }} import api, repository, routes
 
 from tests.conftest import IDEMPOTENCY_TABLE, TABLE_NAME
 from tests.support.emulated_aws import table_items
@@ -87,6 +88,38 @@ def test_two_callers_keys_never_meet(table: Any) -> None:
     assert alice[0] == bob[0] == 201
     assert alice[1]["item_id"] != bob[1]["item_id"]
     assert len(stored(table)) == 2
+
+
+def lambda_authorized(caller: str) -> dict[str, Any]:
+    """As API Gateway passes a Lambda authorizer's result on: its principalId and context, no claims."""
+    event = create()
+    event["requestContext"]["authorizer"] = {"principalId": caller, "sub": caller, "scope": "items:write"}
+    return event
+
+
+def test_two_callers_of_a_lambda_authorizer_keys_never_meet(table: Any) -> None:
+    alice, bob = invoke(lambda_authorized("alice")), invoke(lambda_authorized("bob"))
+    assert alice[0] == bob[0] == 201
+    assert alice[1]["item_id"] != bob[1]["item_id"]
+    assert invoke(lambda_authorized("alice")) == alice
+
+
+@pytest.mark.parametrize(
+    ("request_context", "caller"),
+    [
+        ({"authorizer": {"claims": {"sub": "cognito-sub"}}}, "cognito-sub"),  # api_auth=cognito
+        ({"authorizer": {"principalId": "oidc-sub", "sub": "oidc-sub"}}, "oidc-sub"),  # api_auth=oidc
+        ({"identity": {"userArn": "arn:aws:iam::123456789012:role/caller"}}, "arn:aws:iam::123456789012:role/caller"),
+        ({}, ""),
+    ],
+)
+def test_the_caller_is_who_the_authorizer_established(
+    request_context: dict[str, Any], caller: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    event = load_event("create_item.json") | {"requestContext": request_context}
+    # The event the resolver is handling, for this test only (the next resolve must not inherit it).
+    monkeypatch.setattr(routes.app, "current_event", APIGatewayProxyEvent(event), raising=False)
+    assert routes.caller() == caller
 
 
 @pytest.mark.parametrize("key", ["", "with space", "ünïcode", "k" * 256, "tab\tkey"])
