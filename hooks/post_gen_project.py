@@ -19,6 +19,8 @@ ANSWERS: dict[str, str] = json.loads(
         "dependency_bot": cookiecutter.dependency_bot,
         "ci": cookiecutter.ci,
         "stream_delivery": cookiecutter.stream_delivery,
+        "cdn": cookiecutter.cdn,
+        "waf": cookiecutter.waf,
     } | tojson }}"""
 )
 
@@ -57,6 +59,11 @@ OWNED_PATHS: dict[str, dict[str, list[str]]] = {
         "dependabot": [".github/dependabot.yml"],
         "renovate": ["renovate.json"],
     },
+}
+
+# Paths that only a combination of answers keeps: deleted unless every (answer, value) holds.
+COMBINED_PATHS: dict[str, list[tuple[str, str]]] = {
+    "edge": [("cdn", "yes"), ("waf", "yes")],  # the us-east-1 web ACL of the CloudFront distribution
 }
 
 # (answer, value) -> a folder of _variants/ overlaid after the event source's (whole files it
@@ -105,6 +112,7 @@ def paths_to_delete(answers: dict[str, str]) -> list[str]:
     for name, owned in OWNED_PATHS.items():
         doomed += [path for value, paths in owned.items() if value != answers[name] for path in paths if path not in kept]
     doomed += [path for (name, value), (_, dropped) in VARIANT_OVERLAYS.items() if answers[name] == value for path in dropped]
+    doomed += [path for path, needs in COMBINED_PATHS.items() if not all(answers[name] == value for name, value in needs)]
     return list(dict.fromkeys(doomed))
 
 

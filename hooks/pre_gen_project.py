@@ -101,7 +101,6 @@ CHOICES: dict[str, tuple[str, ...]] = {
 # Choices that exist in cookiecutter.json but are not built yet, one per line.
 NOT_YET_AVAILABLE: set[tuple[str, str]] = {
     ("api_auth", "oidc"),
-    ("cdn", "yes"),
 }
 
 # Lambda SnapStart supports Python 3.12 and later, and no provisioned concurrency, EFS or
