@@ -289,7 +289,8 @@ def branches(node: Any) -> list[Any]:
 def exact_header_values(statement: dict[str, Any], header: str) -> list[Any]:
     """What an EXACTLY ByteMatch on `header` (or an Or of them) accepts."""
     if "OrStatement" in statement:
-        return [value for inner in statement["OrStatement"]["Statements"] for value in exact_header_values(inner, header)]
+        inners = statement["OrStatement"]["Statements"]
+        return [value for inner in inners for value in exact_header_values(inner, header)]
     match = statement.get("ByteMatchStatement", {})
     field = match.get("FieldToMatch", {}).get("SingleHeader", {}).get("Name", "")
     exact = match.get("PositionalConstraint") == "EXACTLY" and field.lower() == header.lower()
@@ -308,8 +309,9 @@ def guards_origin(acl: dict[str, Any], header: str, sent: list[Any]) -> bool:
 
 def stage_acls(template: Template) -> list[dict[str, Any]]:
     """The web ACLs associated with an API Gateway stage of the stack."""
-    associations = [props for _, props in resources(template, "AWS::WAFv2::WebACLAssociation") if "/stages/" in json.dumps(props.get("ResourceArn"))]
-    names = [props["WebACLArn"]["Fn::GetAtt"][0] for props in associations if "Fn::GetAtt" in props.get("WebACLArn", {})]
+    associations = resources(template, "AWS::WAFv2::WebACLAssociation")
+    on_stages = [props for _, props in associations if "/stages/" in json.dumps(props.get("ResourceArn"))]
+    names = [props["WebACLArn"]["Fn::GetAtt"][0] for props in on_stages if "Fn::GetAtt" in props.get("WebACLArn", {})]
     return [template["Resources"][name].get("Properties", {}) for name in names if name in template["Resources"]]
 
 
@@ -320,8 +322,11 @@ def edge_origin_findings(template: Template) -> list[str]:
         for origin in properties.get("DistributionConfig", {}).get("Origins", []):
             if "execute-api" not in json.dumps(origin.get("DomainName")):
                 continue
-            headers = origin.get("OriginCustomHeaders", [])
-            if not any(guards_origin(acl, header["HeaderName"], branches(header["HeaderValue"])) for header in headers for acl in acls):
+            sent = [
+                (header["HeaderName"], branches(header["HeaderValue"]))
+                for header in origin.get("OriginCustomHeaders", [])
+            ]
+            if not any(guards_origin(acl, header, values) for header, values in sent for acl in acls):
                 findings.append(f"{name}: {UNGUARDED_ORIGIN}")
     return findings
 

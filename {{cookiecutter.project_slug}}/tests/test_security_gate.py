@@ -294,24 +294,48 @@ def test_an_appsync_api_key_fails() -> None:
 
 def edge_stack(acl_statement: dict[str, Any], sent: Any = "secret-ref") -> dict[str, Any]:
     """A distribution in front of an API stage whose web ACL's first rule is `acl_statement`."""
-    origin = {"DomainName": {"Fn::Sub": "${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}"}, "OriginCustomHeaders": [{"HeaderName": "X-Origin-Verify", "HeaderValue": sent}]}
+    origin = {
+        "DomainName": {"Fn::Sub": "${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}"},
+        "OriginCustomHeaders": [{"HeaderName": "X-Origin-Verify", "HeaderValue": sent}],
+    }
     rule = {"Priority": 0, "Action": {"Block": {}}, "Statement": acl_statement}
     return with_resources(
         Edge={"Type": "AWS::CloudFront::Distribution", "Properties": {"DistributionConfig": {"Origins": [origin]}}},
         Acl={"Type": "AWS::WAFv2::WebACL", "Properties": {"Rules": [rule]}},
-        Association={"Type": "AWS::WAFv2::WebACLAssociation", "Properties": {"ResourceArn": {"Fn::Sub": "arn:aws:apigateway:r::/restapis/${Api}/stages/live"}, "WebACLArn": {"Fn::GetAtt": ["Acl", "Arn"]}}},
+        Association={
+            "Type": "AWS::WAFv2::WebACLAssociation",
+            "Properties": {
+                "ResourceArn": {"Fn::Sub": "arn:aws:apigateway:r::/restapis/${Api}/stages/live"},
+                "WebACLArn": {"Fn::GetAtt": ["Acl", "Arn"]},
+            },
+        },
     )
 
 
 def header_equals(value: Any, constraint: str = "EXACTLY") -> dict[str, Any]:
     field = {"SingleHeader": {"Name": "x-origin-verify"}}
-    return {"ByteMatchStatement": {"FieldToMatch": field, "PositionalConstraint": constraint, "SearchString": value, "TextTransformations": []}}
+    return {
+        "ByteMatchStatement": {
+            "FieldToMatch": field,
+            "PositionalConstraint": constraint,
+            "SearchString": value,
+            "TextTransformations": [],
+        }
+    }
 
 
 def test_an_api_behind_cloudfront_that_blocks_requests_without_its_header_passes() -> None:
     assert not gate.edge_origin_findings(edge_stack({"NotStatement": {"Statement": header_equals("secret-ref")}}))
-    rotating = {"Fn::If": ["Rotating", {"OrStatement": {"Statements": [header_equals("new"), header_equals("old")]}}, header_equals("secret-ref")]}
-    assert not gate.edge_origin_findings(edge_stack({"NotStatement": {"Statement": rotating}}, {"Fn::If": ["Rotating", "new", "secret-ref"]}))
+    rotating = {
+        "Fn::If": [
+            "Rotating",
+            {"OrStatement": {"Statements": [header_equals("new"), header_equals("old")]}},
+            header_equals("secret-ref"),
+        ]
+    }
+    assert not gate.edge_origin_findings(
+        edge_stack({"NotStatement": {"Statement": rotating}}, {"Fn::If": ["Rotating", "new", "secret-ref"]})
+    )
 
 
 @pytest.mark.parametrize(
