@@ -20,6 +20,8 @@ ANSWERS: dict[str, str] = json.loads(
         "dependency_bot": cookiecutter.dependency_bot,
         "ci": cookiecutter.ci,
         "stream_delivery": cookiecutter.stream_delivery,
+        "cdn": cookiecutter.cdn,
+        "waf": cookiecutter.waf,
     } | tojson }}"""
 )
 
@@ -74,6 +76,11 @@ OWNED_PATHS: dict[str, dict[str, list[str]]] = {
     },
 }
 
+# Paths that only a combination of answers keeps: deleted unless every (answer, value) holds.
+COMBINED_PATHS: dict[str, list[tuple[str, str]]] = {
+    "edge": [("cdn", "yes"), ("waf", "yes")],  # the us-east-1 web ACL of the CloudFront distribution
+}
+
 # (answer, value) -> a folder of _variants/ overlaid after the event source's (whole files it
 # replaces or adds), and the event source's paths it has no use for.
 VARIANT_OVERLAYS: dict[tuple[str, str], tuple[str, list[str]]] = {
@@ -120,6 +127,7 @@ def paths_to_delete(answers: dict[str, str]) -> list[str]:
     for name, owned in OWNED_PATHS.items():
         doomed += [path for value, paths in owned.items() if value != answers[name] for path in paths if path not in kept]
     doomed += [path for (name, value), (_, dropped) in VARIANT_OVERLAYS.items() if answers[name] == value for path in dropped]
+    doomed += [path for path, needs in COMBINED_PATHS.items() if not all(answers[name] == value for name, value in needs)]
     return list(dict.fromkeys(doomed))
 
 

@@ -99,9 +99,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
 }
 
 # Choices that exist in cookiecutter.json but are not built yet, one per line.
-NOT_YET_AVAILABLE: set[tuple[str, str]] = {
-    ("cdn", "yes"),
-}
+NOT_YET_AVAILABLE: set[tuple[str, str]] = set()
 
 # Lambda SnapStart supports Python 3.12 and later, and no provisioned concurrency, EFS or
 # ephemeral storage above 512 MB, none of which a stack of this template has

@@ -98,6 +98,7 @@ IAM_PREFIX = {
     "ApiGateway": "apigateway",
     "AppSync": "appsync",
     "Backup": "backup",
+    "CloudFront": "cloudfront",
     "CloudWatch": "cloudwatch",
     "CodeDeploy": "codedeploy",
     "Cognito": "cognito-idp",

@@ -36,10 +36,11 @@ from support import (
 TEMPLATE_DIR = ROOT / "{{cookiecutter.project_slug}}"
 POST_GEN = post_gen_tables()
 
-# Jinja that survived the bake. `${{ ... }}` is a GitHub Actions expression and
-# `{{{`/`}}}` an f-string brace escape next to a placeholder, so neither counts.
+# Jinja that survived the bake. `${{ ... }}` is a GitHub Actions expression,
+# `{{{`/`}}}` an f-string brace escape next to a placeholder and `{{resolve:` a CloudFormation
+# dynamic reference (cdn=yes: the origin secret), so none of them counts.
 LEFTOVERS = [
-    re.compile(rb"(?<![${])\{\{(?!\{)"),
+    re.compile(rb"(?<![${])\{\{(?!\{|resolve:)"),
     re.compile(rb"\{%"),
     re.compile(rb"cookiecutter\.(?:" + "|".join(re.escape(key) for key in raw_context()).encode() + rb")\b"),
 ]

@@ -204,6 +204,11 @@ EXCLUSIONS = _table(
     ("AWS::SecretsManager::Secret", "ReplicaRegions", "single-Region secrets", ("secretsmanager:ReplicateSecretToRegions", "secretsmanager:RemoveRegionsFromReplication")),
     ("AWS::SecretsManager::Secret", "SecretString", "the value is generated (GenerateSecretString), never read back", ("secretsmanager:GetSecretValue",)),
     ("AWS::SecretsManager::RotationSchedule", "HostedRotationLambda", "our own rotation function (RotationLambdaARN): no hosted rotation role to pass", ("iam:PassRole",)),
+    # AWS::CloudFront
+    ("AWS::CloudFront::Distribution", "DistributionConfig.ConnectionMode", "a standard distribution, not a multi-tenant one (no connection groups)", ("cloudfront:CreateConnectionGroup", "cloudfront:GetConnectionGroup")),
+    ("AWS::CloudFront::Distribution", "DistributionConfig.Origins[].VpcOriginConfig", "the origin is the API's public regional endpoint, not a VPC origin", ("cloudfront:GetVpcOrigin",)),
+    ("AWS::CloudFront::Distribution", "DistributionConfig.ContinuousDeploymentPolicyId", "no continuous deployment (staging distribution)", ("cloudfront:UpdateDistributionWithStagingConfig",)),
+    ("AWS::CloudFront::Distribution", None, "not an IAM action (the service authorization reference has none of that name; cfn-lint W3037 refuses it in a policy): IAM authorizes the CreateDistributionWithTags API as cloudfront:CreateDistribution and cloudfront:TagResource, both granted", ("cloudfront:CreateDistributionWithTags",)),
     # AWS::WAFv2
     ("AWS::WAFv2::WebACL", "MonetizationConfig", "no paid rule groups or monetization", ("payments:GetConnectedAccount",)),
     ("AWS::WAFv2::WebACLAssociation", "ResourceArn", "the web ACL protects an API Gateway stage or an AppSync API only (calls() asks only the protected one's service)", ("amplify:AssociateWebACL", "amplify:DisassociateWebACL", "amplify:GetWebACLForResource", "apprunner:AssociateWebAcl", "apprunner:DescribeWebAclForService", "apprunner:DisassociateWebAcl", "bedrock-agentcore:GatewayAssociateWebACL", "bedrock-agentcore:GatewayDisassociateWebACL", "bedrock-agentcore:GatewayGetWebACLForResource", "cognito-idp:AssociateWebACL", "cognito-idp:DisassociateWebACL", "cognito-idp:GetWebACLForResource", "ec2:AssociateVerifiedAccessInstanceWebAcl", "ec2:DescribeVerifiedAccessInstanceWebAclAssociations", "ec2:DisassociateVerifiedAccessInstanceWebAcl", "ec2:GetVerifiedAccessInstanceWebAcl", "elasticloadbalancing:CreateWebACLAssociation", "elasticloadbalancing:DeleteWebACLAssociation", "elasticloadbalancing:GetLoadBalancerWebACL", "elasticloadbalancing:SetWebACL"), _only_synchronous_apis),
@@ -516,6 +521,11 @@ class Stack:
                 return [self.apigateway("/account")]
             case "AWS::Backup::BackupVault":
                 return [self.arn("backup", f"backup-vault:{self.physical(logical)}")]
+            # CloudFront is global: its ARNs name no Region, and its ids are random.
+            case "AWS::CloudFront::Distribution":
+                return [f"arn:{PARTITION}:cloudfront::{ACCOUNT}:distribution/E1A2B3C4D5E6F7"]
+            case "AWS::CloudFront::ResponseHeadersPolicy":
+                return [f"arn:{PARTITION}:cloudfront::{ACCOUNT}:response-headers-policy/0a1b2c3d-0000-4000-8000-00000000c0f1"]
             case "AWS::Backup::BackupPlan":
                 return [self.arn("backup", "backup-plan:0a1b2c3d-0000-4000-8000-00000000b9a1")]
             case "AWS::Backup::BackupSelection":

@@ -91,6 +91,9 @@ NAME_LIMITS: dict[tuple[str, str], tuple[int | None, str]] = {
     ("AWS::AppSync::DataSource", "Name"): (65536, r"[_A-Za-z][_0-9A-Za-z]*"),  # the DataSource resource schema
     ("AWS::Backup::BackupVault", "BackupVaultName"): (50, r"[a-zA-Z0-9\-\_]{2,50}"),
     ("AWS::Backup::BackupPlan", "BackupPlanName"): (50, r"[a-zA-Z0-9\-\_\.]{1,50}"),  # 50 in the console, 200 through the API
+    # Account-wide, not regional (the name holds the stack instance); the API reference gives no limit:
+    # held to the 128 characters and characters of the other CloudFront policy names.
+    ("AWS::CloudFront::ResponseHeadersPolicy", "Name"): (128, r"[A-Za-z0-9_-]+"),
 }
 
 
@@ -125,12 +128,13 @@ NAME_CASES = [
     {"event_source": "dynamodb", "stream_delivery": "eventbridge", "waf": "no", "api_auth": "cognito", **LONGEST_NAMES},
     # The token authorizer's function has the longest name of any function (<stack>-authorizer).
     {"event_source": "api", "waf": "yes", "api_auth": "oidc", **LONGEST_NAMES},
+    {"event_source": "api", "cdn": "yes", "waf": "yes", "api_auth": "cognito", **LONGEST_NAMES},
 ]
 
 
 def name_case_id(case: dict[str, str]) -> str:
-    oidc = ["oidc"] if case["api_auth"] == "oidc" else []
-    return "-".join([case["event_source"], *case.get("stream_delivery", "").split(), *oidc])
+    extras = (["oidc"] if case["api_auth"] == "oidc" else []) + (["cdn"] if case.get("cdn") == "yes" else [])
+    return "-".join([case["event_source"], *case.get("stream_delivery", "").split(), *extras])
 
 
 @pytest.mark.parametrize("case", NAME_CASES, ids=name_case_id)
@@ -591,3 +595,181 @@ def test_the_issuer_parameter_takes_the_providers_issuers_and_only_https() -> No
     audience = re.compile(parameters["OidcAudience"]["AllowedPattern"])
     assert audience.fullmatch("api://inventory") and audience.fullmatch("0oa1b2c3d4E5f6G7h8i9")
     assert not audience.fullmatch("") and not audience.fullmatch("two words")
+
+
+# --------------------------------------------------------------------------------------
+# cdn=yes: only CloudFront reaches the API, and what it forwards still authorizes
+
+CDN_CASES = [
+    {"event_source": "api", "api_auth": "cognito", "api_endpoint": "regional", "cdn": "yes", "waf": waf, "kms": kms}
+    for waf in ("no", "yes")
+    for kms in enabled_values()["kms"]
+] + [{"event_source": "api", "api_auth": "oidc", "api_endpoint": "regional", "cdn": "yes", "waf": "yes", "kms": "customer-managed"}]
+# CloudFront's managed policies, by the ids of the CloudFront Developer Guide.
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+ORIGIN_HEADER = "x-origin-verify"
+
+
+def cdn_case_id(case: dict[str, str]) -> str:
+    return f"waf={case['waf']}-kms={case['kms']}"
+
+
+def both_branches(node: Any) -> list[Any]:
+    """The values a property takes: both branches of a top-level Fn::If, or the value."""
+    if isinstance(node, dict) and set(node) == {"Fn::If"}:
+        _, when_true, when_false = node["Fn::If"]
+        return [when_true, when_false]
+    return [node]
+
+
+def distribution(template: dict[str, Any]) -> dict[str, Any]:
+    [(_, resource)] = of_type(template, "AWS::CloudFront::Distribution").items()
+    config: dict[str, Any] = resource["Properties"]["DistributionConfig"]
+    return config
+
+
+def stage_web_acl(template: dict[str, Any]) -> dict[str, Any]:
+    """The web ACL associated with the API's stage (the transformed stack's own Stage)."""
+    [(stage, _)] = of_type(template, "AWS::ApiGateway::Stage").items()
+    associations = [
+        association["Properties"]
+        for association in of_type(template, "AWS::WAFv2::WebACLAssociation").values()
+        if "/restapis/${Api}/stages/" in json.dumps(association["Properties"]["ResourceArn"])
+    ]
+    assert len(associations) == 1, f"one web ACL on the stage {stage}"
+    acl_name = associations[0]["WebACLArn"]["Fn::GetAtt"][0]
+    acl: dict[str, Any] = template["Resources"][acl_name]["Properties"]
+    return acl
+
+
+def header_match(statement: dict[str, Any]) -> Any:
+    """The value an EXACTLY ByteMatch on the origin header requires, untransformed."""
+    match = statement["ByteMatchStatement"]
+    assert match["FieldToMatch"] == {"SingleHeader": {"Name": ORIGIN_HEADER}}
+    assert match["PositionalConstraint"] == "EXACTLY"
+    assert match["TextTransformations"] == [{"Priority": 0, "Type": "NONE"}]
+    return match["SearchString"]
+
+
+@pytest.mark.parametrize("case", CDN_CASES, ids=cdn_case_id)
+def test_a_request_that_bypasses_cloudfront_is_refused_before_the_function(case: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # API Gateway runs the stage's web ACL before the resource policy, the authorizer and
+    # the integration ("Use AWS WAF to protect your REST APIs"); a resource policy cannot
+    # read headers, and CloudFront's addresses cannot be pinned in one. So the web ACL's
+    # first rule blocks every request whose origin header is not CloudFront's secret value.
+    template = transformed_stack(case, monkeypatch)
+    acl = stage_web_acl(template)
+    assert acl["Scope"] == "REGIONAL" and acl["DefaultAction"] == {"Allow": {}}
+    first = min(acl["Rules"], key=lambda rule: rule["Priority"])
+    assert first["Action"] == {"Block": {}}
+    refused = first["Statement"]["NotStatement"]["Statement"]
+    rotating, steady = both_branches(refused)
+    accepted_while_rotating = [header_match(statement) for statement in rotating["OrStatement"]["Statements"]]
+    accepted = header_match(steady)
+    # CloudFront sends exactly what the rule accepts: the same reference to the same secret.
+    [origin] = distribution(template)["Origins"]
+    [header] = origin["OriginCustomHeaders"]
+    assert header["HeaderName"].lower() == ORIGIN_HEADER
+    sent_while_rotating, sent = both_branches(header["HeaderValue"])
+    assert sent == accepted == {"Fn::Sub": "{{resolve:secretsmanager:${OriginVerifySecret}:SecretString}}"}
+    assert sent_while_rotating == accepted_while_rotating[0], "during a rotation CloudFront sends the new version"
+    assert accepted_while_rotating[1] == {"Fn::Sub": "{{resolve:secretsmanager:${OriginVerifySecret}:SecretString::AWSPREVIOUS}}"}
+    assert template["Resources"]["OriginVerifySecret"]["Properties"]["GenerateSecretString"]["PasswordLength"] >= 32
+    # Behind CloudFront every request comes from CloudFront's addresses: a rate limit per IP
+    # at the stage would block all callers together. Rate limits are the edge's.
+    assert "RateBasedStatement" not in json.dumps(acl["Rules"])
+    # Nor may the resource policy condition on the source address: it is CloudFront's.
+    api = json.dumps(template["Resources"]["Api"])
+    assert "execute-api:Invoke" in api and "aws:SourceIp" not in api
+    # The header's value never reaches the WAF logs.
+    [logging] = of_type(template, "AWS::WAFv2::LoggingConfiguration").values()
+    assert {"SingleHeader": {"Name": ORIGIN_HEADER}} in logging["Properties"]["RedactedFields"]
+
+
+@pytest.mark.parametrize("case", CDN_CASES, ids=cdn_case_id)
+def test_cloudfront_forwards_what_the_api_authorizes_and_caches_nothing(case: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    template = transformed_stack(case, monkeypatch)
+    config = distribution(template)
+    behavior = config["DefaultCacheBehavior"]
+    # Nothing authorized is ever cached; with caching disabled, AllViewerExceptHostHeader
+    # forwards every viewer header, Authorization and x-api-key included, but Host: API
+    # Gateway answers 403 to a Host that is not its own (CloudFront Developer Guide,
+    # managed origin request policies; re:Post, forwarding the Authorization header).
+    assert behavior["CachePolicyId"] == CACHING_DISABLED
+    assert behavior["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST_HEADER
+    assert "ForwardedValues" not in behavior, "legacy cache settings would override the policies"
+    assert {"POST", "GET", "OPTIONS"} <= set(behavior["AllowedMethods"])
+    # HTTPS to viewers and to the origin, the stage's path included.
+    assert behavior["ViewerProtocolPolicy"] == "https-only"
+    [origin] = config["Origins"]
+    assert origin["DomainName"] == {"Fn::Sub": "${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}"}
+    assert origin["OriginPath"] == "/live"
+    assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+    assert origin["CustomOriginConfig"]["OriginSSLProtocols"] == ["TLSv1.2"]
+    custom_domain, default = both_branches(config["ViewerCertificate"])
+    assert custom_domain["MinimumProtocolVersion"] == "TLSv1.2_2021" and custom_domain["SslSupportMethod"] == "sni-only"
+    assert default == {"CloudFrontDefaultCertificate": True}
+    # The security headers on every response.
+    policy_name = behavior["ResponseHeadersPolicyId"]["Ref"]
+    headers = template["Resources"][policy_name]["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    hsts = headers["StrictTransportSecurity"]
+    assert hsts["AccessControlMaxAgeSec"] >= 31536000 and hsts["IncludeSubdomains"] is True and hsts["Override"] is True
+    assert headers["FrameOptions"]["FrameOption"] == "DENY"
+    assert headers["ReferrerPolicy"]["ReferrerPolicy"] == "no-referrer"
+    assert "default-src 'none'" in headers["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+    assert headers["ContentTypeOptions"]["Override"] is True
+    # The edge web ACL (waf=yes) comes from us-east-1, the only Region of CLOUDFRONT web ACLs.
+    if case["waf"] == "yes":
+        assert config["WebACLId"] == {"Ref": "EdgeWebAclArn"}
+        pattern = template["Parameters"]["EdgeWebAclArn"]["AllowedPattern"]
+        assert re.fullmatch(pattern, "arn:aws:wafv2:us-east-1:123456789012:global/webacl/svc-edge-waf/0a1b2c3d-0000-4000-8000-00000000a1c1")
+        assert not re.fullmatch(pattern, "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/svc-api/0a1b2c3d-0000-4000-8000-00000000a1c1")
+    else:
+        assert "WebACLId" not in config
+
+
+@pytest.mark.parametrize("case", CDN_CASES[:2], ids=cdn_case_id)
+def test_the_edge_logs_reach_a_bucket_cloudfront_can_deliver_to(case: dict[str, str]) -> None:
+    # Standard logging (legacy) needs ACLs on the bucket (not BucketOwnerEnforced), sets the
+    # log delivery grant with the deployer's credentials, and delivers to no opt-in Region.
+    template = load_yaml(render_stack(**case))
+    bucket = template["Resources"]["EdgeLogsBucket"]["Properties"]
+    assert bucket["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerPreferred"}]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    [expiry] = bucket["LifecycleConfiguration"]["Rules"]
+    assert expiry["ExpirationInDays"] == {"Ref": "LogRetentionInDays"}
+    assert distribution(template)["Logging"]["Bucket"] == {"Fn::GetAtt": ["EdgeLogsBucket", "DomainName"]}
+    regions = template["Rules"]["EdgeLogsCanBeDelivered"]["Assertions"][0]["Assert"]["Fn::Not"][0]["Fn::Contains"][0]
+    assert {"af-south-1", "ap-east-1", "eu-south-1", "me-south-1"} <= set(regions) and "eu-west-1" not in regions
+    encryption = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
+    if case["kms"] == "customer-managed":
+        statements = template["Resources"]["ServiceKey"]["Properties"]["KeyPolicy"]["Statement"]
+        assert any(statement["Principal"] == {"Service": "delivery.logs.amazonaws.com"} for statement in statements)
+        assert encryption["SSEAlgorithm"] == "aws:kms"
+    else:
+        assert encryption == {"SSEAlgorithm": "AES256"}, "log delivery cannot use the AWS managed key aws/s3"
+    # A custom domain comes with its certificate, or neither.
+    [assertion] = template["Rules"]["EdgeDomainNeedsItsCertificate"]["Assertions"]
+    assert "EdgeCertificateArn" in json.dumps(assertion) and "EdgeDomainName" in json.dumps(assertion)
+    pattern = template["Parameters"]["EdgeCertificateArn"]["AllowedPattern"]
+    assert re.fullmatch(pattern, "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-0000-4000-8000-000000000001")
+    assert not re.fullmatch(pattern, "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-0000-4000-8000-000000000001")
+
+
+def test_the_pipeline_role_may_resolve_the_origin_secret_and_grant_log_delivery() -> None:
+    # CloudFormation resolves {{resolve:secretsmanager:...}} with the deploying role's
+    # credentials; CloudFront sets the log bucket's ACL with them. Neither call is in the
+    # resource schemas that test_cloudformation_role reads.
+    env, context = stack_environment(event_source="api", cdn="yes", waf="yes", ci="github")
+    bootstrap = load_yaml(env.get_template("pipeline/bootstrap.yaml").render(**context))
+    statements = bootstrap["Resources"]["CloudFormationExecutionRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+
+    def granted(action: str) -> list[str]:
+        return [json.dumps(statement["Resource"]) for statement in statements if statement["Effect"] == "Allow" and action in json.dumps(statement["Action"])]
+
+    assert any("secret:OriginVerifySecret-*" in resource for resource in granted("secretsmanager:GetSecretValue"))
+    assert any("-cf-*" in resource for resource in granted("s3:PutBucketAcl"))
+    assert any("-cf-*" in resource for resource in granted("s3:GetBucketAcl"))
+    # The secret's generated name starts with its logical id, which the grant names.
+    assert "OriginVerifySecret" in load_yaml(render_stack(event_source="api", cdn="yes"))["Resources"]

@@ -71,6 +71,15 @@ EMULATOR_OVERRIDES = {
         " so stream_delivery=eventbridge is proven in-process (the bake's tests/unit/test_pipe.py) and in moto"
         " (tests/test_moto_stacks.py)",
     ),
+    # The default already; written out so that the reason is printed with the others.
+    "cdn": (
+        "no",
+        "the pinned LocalStack community has no CloudFront: no cloudfront service provider and no"
+        " AWS::CloudFront::* resource provider (test_cdn_is_not_deployed_here checks the installed one), so"
+        " cdn=yes is proven on the SAM-transformed stack (tests/test_deploy_rules.py: the stage's web ACL"
+        " refuses requests without CloudFront's origin secret), its handlers' IAM in"
+        " tests/test_cloudformation_role.py, and by the bake's security gate",
+    ),
 }
 
 
@@ -250,6 +259,15 @@ def test_stream_delivery_eventbridge_is_not_deployed_here(uv: str, subprocess_en
         " and drop EMULATOR_OVERRIDES['stream_delivery']"
     )
     pytest.skip(f"stream_delivery=eventbridge is not deployed here: {EMULATOR_OVERRIDES['stream_delivery'][1]}")
+
+
+def test_cdn_is_not_deployed_here(uv: str, subprocess_env: dict[str, str]) -> None:
+    """The emulated bakes keep cdn=no: checked on the installed LocalStack, then given as the skip reason."""
+    services, resources = emulator_providers(uv, subprocess_env)
+    assert "cloudfront" not in services and not [name for name in resources if name.startswith("aws::cloudfront::")], (
+        "the pinned LocalStack now provides CloudFront: deploy cdn=yes here too and drop EMULATOR_OVERRIDES['cdn']"
+    )
+    pytest.skip(f"cdn=yes is not deployed here: {EMULATOR_OVERRIDES['cdn'][1]}")
 
 
 # Event sources whose stack the pinned LocalStack cannot create, and what proves them instead.

@@ -371,8 +371,17 @@ def test_paths_to_delete_are_exactly_the_paths_of_values_not_chosen(chosen: dict
     for name, owned in post_gen.OWNED_PATHS.items():
         for value, paths in owned.items():
             assert set(paths) - kept <= doomed, (name, value)
+    combined = {path for path, needs in post_gen.COMBINED_PATHS.items() if not all(given[n] == v for n, v in needs)}
+    assert combined <= doomed
     everything = {path for owned in post_gen.OWNED_PATHS.values() for paths in owned.values() for path in paths}
-    assert doomed <= everything | dropped
+    assert doomed <= everything | dropped | combined
+
+
+@pytest.mark.parametrize(("cdn", "waf", "kept"), [("yes", "yes", True), ("yes", "no", False), ("no", "yes", False), ("no", "no", False)])
+def test_the_edge_web_acl_stack_is_kept_only_with_cdn_and_waf(cdn: str, waf: str, kept: bool, post_gen: ModuleType) -> None:
+    # edge/web-acl.yaml is the us-east-1 web ACL of the distribution: nothing to deploy without both.
+    doomed = set(post_gen.paths_to_delete(answers() | {"event_source": "api", "cdn": cdn, "waf": waf}))
+    assert ("edge" not in doomed) is kept
 
 
 def make_variant_tree(root: Path) -> None:

@@ -333,6 +333,67 @@ def api_policy_findings(template: Template) -> list[str]:
     return findings
 
 
+# ---------------------------------------------------------------------------- edge
+# A distribution in front of a REST API protects nothing when the API answers without it:
+# the stage's web ACL must block, first, every request without the header CloudFront adds.
+UNGUARDED_ORIGIN = (
+    "the API behind the CloudFront distribution answers requests that bypass it: associate a web ACL"
+    " with the stage whose first rule blocks requests without the origin header's exact value"
+)
+
+
+def branches(node: Any) -> list[Any]:
+    """Both values of a top-level Fn::If, or the value."""
+    if isinstance(node, dict) and set(node) == {"Fn::If"}:
+        return list(node["Fn::If"][1:])
+    return [node]
+
+
+def exact_header_values(statement: dict[str, Any], header: str) -> list[Any]:
+    """What an EXACTLY ByteMatch on `header` (or an Or of them) accepts."""
+    if "OrStatement" in statement:
+        inners = statement["OrStatement"]["Statements"]
+        return [value for inner in inners for value in exact_header_values(inner, header)]
+    match = statement.get("ByteMatchStatement", {})
+    field = match.get("FieldToMatch", {}).get("SingleHeader", {}).get("Name", "")
+    exact = match.get("PositionalConstraint") == "EXACTLY" and field.lower() == header.lower()
+    return [match["SearchString"]] if exact else []
+
+
+def guards_origin(acl: dict[str, Any], header: str, sent: list[Any]) -> bool:
+    """The ACL's first rule blocks every request whose `header` is not one of the values CloudFront `sent`."""
+    rules = sorted(acl.get("Rules", []), key=lambda rule: rule.get("Priority", 0))
+    if not rules or rules[0].get("Action") != {"Block": {}} or "NotStatement" not in rules[0].get("Statement", {}):
+        return False
+    refused = rules[0]["Statement"]["NotStatement"]["Statement"]
+    accepted = [value for branch in branches(refused) for value in exact_header_values(branch, header)]
+    return bool(accepted) and all(value in accepted for value in sent)
+
+
+def stage_acls(template: Template) -> list[dict[str, Any]]:
+    """The web ACLs associated with an API Gateway stage of the stack."""
+    associations = resources(template, "AWS::WAFv2::WebACLAssociation")
+    on_stages = [props for _, props in associations if "/stages/" in json.dumps(props.get("ResourceArn"))]
+    names = [props["WebACLArn"]["Fn::GetAtt"][0] for props in on_stages if "Fn::GetAtt" in props.get("WebACLArn", {})]
+    return [template["Resources"][name].get("Properties", {}) for name in names if name in template["Resources"]]
+
+
+def edge_origin_findings(template: Template) -> list[str]:
+    findings = []
+    acls = stage_acls(template)
+    for name, properties in resources(template, "AWS::CloudFront::Distribution"):
+        for origin in properties.get("DistributionConfig", {}).get("Origins", []):
+            if "execute-api" not in json.dumps(origin.get("DomainName")):
+                continue
+            sent = [
+                (header["HeaderName"], branches(header["HeaderValue"]))
+                for header in origin.get("OriginCustomHeaders", [])
+            ]
+            if not any(guards_origin(acl, header, values) for header, values in sent for acl in acls):
+                findings.append(f"{name}: {UNGUARDED_ORIGIN}")
+    return findings
+
+
 # ---------------------------------------------------------------------------- GraphQL
 # What a GraphQL API must set: each finding names what its absence lets through.
 GRAPHQL_SETTINGS = {
@@ -491,6 +552,7 @@ def suppression_findings(source: Template) -> list[str]:
 
 
 TRANSFORMED_CHECKS: list[Callable[[Template], list[str]]] = [
+    edge_origin_findings,
     star_action_findings,
     star_resource_findings,
     permission_findings,

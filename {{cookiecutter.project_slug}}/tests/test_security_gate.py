@@ -346,3 +346,67 @@ def test_an_appsync_api_key_fails() -> None:
     template = graphql_api()
     template["Resources"]["Key"] = {"Type": "AWS::AppSync::ApiKey", "Properties": {"ApiId": "x"}}
     assert gate.graphql_findings(template) == ["Key: an API key is not authorization"]
+
+
+def edge_stack(acl_statement: dict[str, Any], sent: Any = "secret-ref") -> dict[str, Any]:
+    """A distribution in front of an API stage whose web ACL's first rule is `acl_statement`."""
+    origin = {
+        "DomainName": {"Fn::Sub": "${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}"},
+        "OriginCustomHeaders": [{"HeaderName": "X-Origin-Verify", "HeaderValue": sent}],
+    }
+    rule = {"Priority": 0, "Action": {"Block": {}}, "Statement": acl_statement}
+    return with_resources(
+        Edge={"Type": "AWS::CloudFront::Distribution", "Properties": {"DistributionConfig": {"Origins": [origin]}}},
+        Acl={"Type": "AWS::WAFv2::WebACL", "Properties": {"Rules": [rule]}},
+        Association={
+            "Type": "AWS::WAFv2::WebACLAssociation",
+            "Properties": {
+                "ResourceArn": {"Fn::Sub": "arn:aws:apigateway:r::/restapis/${Api}/stages/live"},
+                "WebACLArn": {"Fn::GetAtt": ["Acl", "Arn"]},
+            },
+        },
+    )
+
+
+def header_equals(value: Any, constraint: str = "EXACTLY") -> dict[str, Any]:
+    field = {"SingleHeader": {"Name": "x-origin-verify"}}
+    return {
+        "ByteMatchStatement": {
+            "FieldToMatch": field,
+            "PositionalConstraint": constraint,
+            "SearchString": value,
+            "TextTransformations": [],
+        }
+    }
+
+
+def test_an_api_behind_cloudfront_that_blocks_requests_without_its_header_passes() -> None:
+    assert not gate.edge_origin_findings(edge_stack({"NotStatement": {"Statement": header_equals("secret-ref")}}))
+    rotating = {
+        "Fn::If": [
+            "Rotating",
+            {"OrStatement": {"Statements": [header_equals("new"), header_equals("old")]}},
+            header_equals("secret-ref"),
+        ]
+    }
+    assert not gate.edge_origin_findings(
+        edge_stack({"NotStatement": {"Statement": rotating}}, {"Fn::If": ["Rotating", "new", "secret-ref"]})
+    )
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        header_equals("secret-ref"),  # blocks the callers that do come through CloudFront
+        {"NotStatement": {"Statement": header_equals("another-value")}},  # CloudFront's own requests are blocked
+        {"NotStatement": {"Statement": header_equals("secret-ref", "CONTAINS")}},  # any value containing it passes
+    ],
+)
+def test_an_api_reachable_without_cloudfront_fails(statement: dict[str, Any]) -> None:
+    assert gate.edge_origin_findings(edge_stack(statement))
+
+
+def test_an_api_behind_cloudfront_without_a_stage_web_acl_fails() -> None:
+    template = edge_stack({"NotStatement": {"Statement": header_equals("secret-ref")}})
+    del template["Resources"]["Association"]
+    assert gate.edge_origin_findings(template)
