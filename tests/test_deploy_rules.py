@@ -475,6 +475,26 @@ def api_methods(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
     }
 
 
+STAGE_CASES = [
+    {"event_source": "api", "api_auth": "cognito", "api_endpoint": "regional", "cdn": "yes", "waf": "yes"},
+    {"event_source": "api", "api_auth": "iam", "api_endpoint": "private", "cdn": "no", "waf": "no"},
+]
+
+
+@pytest.mark.parametrize("case", STAGE_CASES, ids=lambda case: f"{case['api_auth']}-cdn={case['cdn']}")
+def test_the_api_has_one_stage_the_one_its_defenses_name(case: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # Without OpenApiVersion, SAM's deployment also creates a stage named "Stage" (the
+    # Deployment's StageName), which answers beside live without its web ACL, access logs and
+    # throttling: behind CloudFront, a way around the origin check.
+    template = transformed_stack(case, monkeypatch)
+    deployments = of_type(template, "AWS::ApiGateway::Deployment")
+    assert deployments and all("StageName" not in d["Properties"] for d in deployments.values()), "no implicit stage"
+    [(name, stage)] = of_type(template, "AWS::ApiGateway::Stage").items()
+    assert stage["Properties"]["StageName"] == "live"
+    for association in of_type(template, "AWS::WAFv2::WebACLAssociation").values():
+        assert name in json.dumps(association["Properties"]["ResourceArn"]), "the web ACL guards that one stage"
+
+
 @pytest.mark.parametrize("case", OIDC_CASES, ids=oidc_case_id)
 def test_every_method_requires_the_token_authorizer_and_an_api_key(case: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     # API Gateway runs a TOKEN authorizer only when the header matches its validation expression

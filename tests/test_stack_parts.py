@@ -46,7 +46,7 @@ IMPORTS = """\
 {%- import "stack/policies.yaml.j2" as policies -%}
 """
 # Issue #11: at most this many substantial lines of a variant's stack stand in another's.
-MOST_SHARED_LINES = 40
+MOST_SHARED_LINES = 30  # 40 when Jinja statements counted; the most today is 26
 
 
 def render(source: str, **overrides: str) -> str:
@@ -450,9 +450,11 @@ def test_alarms_notify_the_topic_with_their_metric() -> None:
 
 
 def substantial_lines(path: Path) -> set[str]:
-    """Lines of 25+ characters that are not comments: what a copy would repeat."""
+    """Lines of 25+ characters that are not comments: what a copy would repeat. Jinja statements
+    (``{%- if cookiecutter.api_auth == "oidc" %}``) are not: two stacks that branch on one
+    answer must each say so."""
     stripped = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
-    return {line for line in stripped if len(line) >= 25 and not line.startswith("#")}
+    return {line for line in stripped if len(line) >= 25 and not line.startswith(("#", "{%"))}
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
