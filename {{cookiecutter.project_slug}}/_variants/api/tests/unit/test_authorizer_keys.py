@@ -22,7 +22,12 @@ from cryptography.x509.oid import NameOID
 
 from {{ cookiecutter.package_name }}_authorizer import handler, keys, tokens
 from {{ cookiecutter.package_name }}_authorizer.errors import Rejected
-from {{ cookiecutter.package_name }}_authorizer.keys import IssuerKeys, KeysUnavailable, https_json, signing_keys
+from {{ cookiecutter.package_name }}_authorizer.keys import (
+    IssuerKeys,
+    KeysUnavailable,
+    https_json,
+    signing_keys,
+)
 
 from tests.support.identity_provider import (
     AUDIENCE,
