@@ -107,11 +107,23 @@ REFERENCE_ENVIRONMENT = {"POWERTOOLS_SERVICE_NAME": "hello-world", "POWERTOOLS_M
 # source. A source without an entry falls back to file names (see pick_events) and to
 # empty answers.
 SIGNING_SECRET = {"SecretString": "k" * 48, "Name": "signing", "ARN": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:signing"}  # pragma: allowlist secret - a stub value
+# The rotation function's own events (benchmarks/events/): finishing the pending version the
+# stubbed describe_secret names, and a step Secrets Manager never sends.
+ROTATION_TOKEN = "4e3c9b2a-6f1d-4a8e-9b7c-2d5f8e1a3c6b"
+ROTATION_STAGES = {"RotationEnabled": True, "VersionIdsToStages": {ROTATION_TOKEN: ["AWSPENDING"], "0b9e1f2a-3c4d-4e5f-8a6b-7c8d9e0f1a2b": ["AWSCURRENT"]}}
+API_FUNCTIONS = {"RotationFunction": {"valid": "rotation_finish_secret.json", "rejected": "rotation_unknown_step.json"}}
+API_AWS = {
+    "dynamodb": {"put_item": {}},
+    "secretsmanager": {"get_secret_value": SIGNING_SECRET, "describe_secret": ROTATION_STAGES, "update_secret_version_stage": {}},
+}
 VARIANTS: dict[str, dict[str, Any]] = {
     "api": {
         "valid": "create_item.json",
         "rejected": "create_item_wrong_type.json",
-        "aws": {"dynamodb": {"put_item": {}}, "secretsmanager": {"get_secret_value": SIGNING_SECRET}},
+        "aws": API_AWS,
+        # Events of a function other than the event source's (by logical id): names in the
+        # project's events/ or in benchmarks/events/.
+        "functions": API_FUNCTIONS,
     },
     "s3": {
         "valid": "document_created.json",
@@ -129,6 +141,16 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "answers": ["event_source=dynamodb", "stream_delivery=eventbridge"],
         "valid": "stock_level_changed.json",
         "rejected": "stock_level_changed_unknown_version.json",
+    },
+    # The token authorizer: only a rejection is timed (the sample token is a placeholder, refused
+    # before any key is fetched); an accepted token needs the issuer's keys over HTTPS, which the
+    # probe does not serve. The bake's tests cover every verdict (tests/unit/test_authorizer.py).
+    "api-oidc": {
+        "answers": ["event_source=api", "api_auth=oidc"],
+        "valid": "create_item.json",
+        "rejected": "create_item_wrong_type.json",
+        "aws": API_AWS,
+        "functions": {**API_FUNCTIONS, "AuthorizerFunction": {"rejected": "authorizer_token.json"}},
     },
 }
 REJECTED_WORDS = re.compile(r"malformed|missing|wrong|invalid|reject|poison|bad|unknown")
@@ -402,6 +424,14 @@ def cold_imports(jobs: list[tuple[str, list[str], dict[str, str]]], runs: int) -
     return {label: median_cold(values) for label, values in samples.items()}
 
 
+def function_events(project: Path, variant: str, function: Function) -> dict[str, Path]:
+    """The function's own events when the variant names them, else the event source's."""
+    own = VARIANTS.get(variant, {}).get("functions", {}).get(function.logical_id)
+    if own is None:
+        return pick_events(project, variant)
+    return {label: next(p for p in (project / "events" / name, BENCH_DIR / "events" / name) if p.exists()) for label, name in own.items()}
+
+
 def pick_events(project: Path, variant: str) -> dict[str, Path]:
     events = sorted((project / "events").glob("*.json"))
     spec = VARIANTS.get(variant, {})
@@ -521,14 +551,13 @@ def measure(variant: str, template: Path, work: Path, args: argparse.Namespace, 
         log(f"[{variant}] cold imports, {name}: {runs} rounds")
         result.cold[name] = cold_imports(jobs, runs)
 
-    events = pick_events(project, variant)
     venv_name, compiled = packagings[deployed]
     tag = f"{deployed.split(' ')[0]}{'-pyc' if compiled else ''}"
-    first_invokes(result, functions, events, venvs[venv_name], work, tag, project, args.runs)
+    first_invokes(result, functions, venvs[venv_name], work, tag, project, args.runs)
     for function in functions:
         env = {**base_environment(), **LAMBDA_ENVIRONMENT, **function.environment, "AWS_LAMBDA_FUNCTION_NAME": function.logical_id}
         log(f"[{variant}] warm invokes of {function.module}")
-        result.warm[function.module] = probe(venvs["deps bytecode"], work / f"task-{tag}-{function.logical_id}", function, events, variant, env, "warm", work, project)
+        result.warm[function.module] = probe(venvs["deps bytecode"], work / f"task-{tag}-{function.logical_id}", function, function_events(project, variant, function), variant, env, "warm", work, project)
 
     if not args.skip_signed:
         measure_signed(result, template, work, args, uv, venvs, runtime, tools_env)
@@ -552,7 +581,7 @@ def measure(variant: str, template: Path, work: Path, args: argparse.Namespace, 
     return result
 
 
-def first_invokes(result: Result, functions: list[Function], events: dict[str, Path], interpreter: Path, work: Path, tag: str, project: Path, runs: int) -> None:
+def first_invokes(result: Result, functions: list[Function], interpreter: Path, work: Path, tag: str, project: Path, runs: int) -> None:
     """Import + first invocation in a fresh interpreter, as deployed, each round also the
     reference's (its GET /hello), so the two see the same machine load."""
     reference = Function("hello-world", "hello_world", "lambda_handler", "", REFERENCE_ENVIRONMENT, True)
@@ -563,6 +592,7 @@ def first_invokes(result: Result, functions: list[Function], events: dict[str, P
         for function in functions:
             env = {**base_environment(), **LAMBDA_ENVIRONMENT, **function.environment, "AWS_LAMBDA_FUNCTION_NAME": function.logical_id}
             code = work / f"task-{tag}-{function.logical_id}"
+            events = function_events(project, result.variant, function)
             samples.setdefault(function.module, []).append(probe(interpreter, code, function, events, result.variant, env, "first", work, project))
         code = work / f"task-{tag}-reference"
         sample = probe(interpreter, code, reference, {"valid": REFERENCE_EVENT}, "reference", reference_env, "first", work, project)
