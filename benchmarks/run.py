@@ -63,16 +63,16 @@ REFERENCE_EVENT = BENCH_DIR / "reference" / "hello_event.json"
 PROBE = BENCH_DIR / "probe.py"
 
 # Budgets (issue: "Performance budgets"). Timed tests do not check them; this script does.
-# All of them are on the modelled cold start on Lambda (CPU time: INIT at a full vCPU, the
-# first invocation at the memory's share, below), of figures measured in the same rounds.
-# Handler as this template deploys it / the reference as `sam init` deploys it (bundled in the
-# package, which has no bytecode: /var/task is read-only, so every cold start compiles it).
-COLD_START_MAX_RATIO = 0.5
-REFERENCE_AS_SHIPPED = "reference, as sam init ships it"
-# Issue 18: against the reference from the same venv (same interpreter, same dependencies with
-# bytecode) that also loads what validating and writing to DynamoDB needs (boto3 with a client,
-# pydantic: reference/hello_world_with_work.py). Hello world without them is printed beside it.
+# The cold-start budget is on the modelled cold start on Lambda (CPU time: INIT at a full vCPU,
+# the first invocation at the memory's share, below), of figures measured in the same rounds,
+# against the reference from the same venv (same interpreter, same dependencies with bytecode)
+# that also loads what validating and writing to DynamoDB needs (boto3 with a client, pydantic:
+# reference/hello_world_with_work.py): a service that validates more than hello world must
+# start no slower than hello world doing the same work. Printed beside it: hello world as is,
+# and as `sam init` deploys it (bundled in the package, which has no bytecode: /var/task is
+# read-only, so every cold start compiles it).
 WORK_MATCHED_MAX_RATIO = 1.0
+REFERENCE_AS_SHIPPED = "reference, as sam init ships it"
 REFERENCE_SAME_VENV = "reference hello world"
 REFERENCE_WITH_WORK = "reference + boto3, client, pydantic"
 REFERENCES = ("python -c pass", REFERENCE_SAME_VENV, REFERENCE_WITH_WORK, REFERENCE_AS_SHIPPED)
@@ -628,6 +628,11 @@ def measure_signed(
             [str(venvs["deps source"]), "-B", "-c", "import hello_world"],
             {**reference_env, "PYTHONPATH": str(work / "task-shipped-reference")},
         ),
+        (
+            REFERENCE_WITH_WORK,
+            [str(interpreter), "-B", "-c", "import hello_world_with_work"],
+            {**reference_env, "PYTHONPATH": str(work / "task-layer-pyc-reference")},
+        ),
     ]
     for function in functions:
         code = task_dir(project / function.code_uri, work / f"task-signed-{function.logical_id}", True, interpreter)
@@ -708,10 +713,9 @@ def budget_misses(result: Result) -> list[str]:
     starts = cold_starts(result, result.cold.get(deployed_mode(result), {}))
     if not starts:
         return [f"{result.variant}: no cold start was modelled (cold imports or first invocations missing)"]
-    misses = ratio_misses(result.variant, starts, REFERENCE_AS_SHIPPED, COLD_START_MAX_RATIO)
-    misses += ratio_misses(result.variant, starts, REFERENCE_WITH_WORK, WORK_MATCHED_MAX_RATIO)
+    misses = ratio_misses(result.variant, starts, REFERENCE_WITH_WORK, WORK_MATCHED_MAX_RATIO)
     if result.signed_cold:
-        misses += ratio_misses(f"{result.variant}, signed", cold_starts(result, result.signed_cold), REFERENCE_AS_SHIPPED, COLD_START_MAX_RATIO)
+        misses += ratio_misses(f"{result.variant}, signed", cold_starts(result, result.signed_cold), REFERENCE_WITH_WORK, WORK_MATCHED_MAX_RATIO)
     for logical_id, size in result.package.items():
         if size["zipped_mb"] > PACKAGE_ZIPPED_MAX_MB:
             misses.append(f"{result.variant}: {logical_id} package is {size['zipped_mb']:.2f} MB zipped (budget {PACKAGE_ZIPPED_MAX_MB} MB)")
@@ -732,7 +736,7 @@ def cold_start_table(title: str, starts: Mapping[str, Mapping[str, ColdStart]]) 
         yield f"  {'':36} {'INIT cpu ms':>11} {'first cpu ms':>12} {'modelled ms':>11} {'x it':>7}"
         for label, start in labels.items():
             ratio = own.modelled_ms / start.modelled_ms
-            budget = {REFERENCE_AS_SHIPPED: COLD_START_MAX_RATIO, REFERENCE_WITH_WORK: WORK_MATCHED_MAX_RATIO}.get(label)
+            budget = WORK_MATCHED_MAX_RATIO if label == REFERENCE_WITH_WORK else None
             note = "" if label == module else f"{ratio:7.2f}" + (f" (budget {budget})" if budget else "")
             yield f"  {label:36} {start.init_cpu_ms:11.0f} {start.first_cpu_ms:12.1f} {start.modelled_ms:11.0f} {note}"
 
@@ -846,7 +850,7 @@ def main(argv: list[str] | None = None) -> int:
     for result in results:
         print("\n".join(table(result)))
     report = {
-        "budgets": {"cold_start_max_ratio": COLD_START_MAX_RATIO, "work_matched_max_ratio": WORK_MATCHED_MAX_RATIO, "one_vcpu_mb": ONE_VCPU_MB, "package_zipped_max_mb": PACKAGE_ZIPPED_MAX_MB, "warm_p50_max_us": WARM_P50_MAX_US},
+        "budgets": {"work_matched_max_ratio": WORK_MATCHED_MAX_RATIO, "one_vcpu_mb": ONE_VCPU_MB, "package_zipped_max_mb": PACKAGE_ZIPPED_MAX_MB, "warm_p50_max_us": WARM_P50_MAX_US},
         "machine": {"cpus": os.cpu_count(), "architecture": platform.machine(), "python": platform.python_version(), "load_average": os.getloadavg()},
         "results": [{**asdict(result), "cold_starts": modelled(result)} for result in results],
         "budget_misses": misses,
