@@ -34,7 +34,6 @@ logger = Logger()
 metrics = Metrics()
 
 
-
 @cache
 def idempotency_config() -> IdempotencyConfig:
     """One stream record is one change: a retried batch, or a record delivered twice, writes

@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyVa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from {{ cookiecutter.package_name }} import handler, processing, repository
+from {{ cookiecutter.package_name }} import processing, repository
 
 from tests.conftest import Aws
 from tests.support.async_invocations import outcome

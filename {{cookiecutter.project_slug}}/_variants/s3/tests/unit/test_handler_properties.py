@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 from hypothesis import given
 from hypothesis import strategies as st
 
-from {{ cookiecutter.package_name }} import handler, logic, processing, repository
+from {{ cookiecutter.package_name }} import logic, processing, repository
 
 from tests.conftest import Aws, load_document
 from tests.support.async_invocations import outcome
