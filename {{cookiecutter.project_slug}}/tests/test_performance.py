@@ -3,14 +3,18 @@
 Powertools and pydantic come from the official Powertools layer, pinned to the version the
 tests run with; under code signing, where Lambda refuses a layer the allowed profile did not
 sign, they are bundled in the signed package instead. The X-Ray SDK is loaded only when
-tracing is switched on. A handler module imports what hello world imports (Powertools
-``Logger`` and ``Metrics``) and leaves pydantic, its models and Powertools' batch utility to
-its first event.
+tracing is switched on. Everything a handler's first event needs is imported with the handler
+module, at INIT, which Lambda runs with a full vCPU; an invocation gets CPU in proportion to
+memory, about 0.29 vCPU at 512 MB (README, Performance). Only AWS clients are built on first use.
+Sources: https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html (one vCPU at
+1,769 MB) and AWS's serverlessland guide "Utilize initialization phase" (a full vCPU at INIT, up
+to 10 s, for on-demand functions; none for provisioned concurrency).
 """
 
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import re
 import subprocess
@@ -24,6 +28,8 @@ import pytest
 from cfnlint.decode import decode_str
 
 from {{ cookiecutter.package_name }} import tracing
+
+from tests.support.first_events import FIRST_EVENTS
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYER_PARAMETER = "PowertoolsLayerArn"
@@ -144,30 +150,22 @@ def test_tracer_when_tracing_is_on(reload_tracing: pytest.MonkeyPatch) -> None:
     assert reloaded.capture_lambda_handler == reloaded.tracer.capture_lambda_handler
 
 
-# What a handler module must not import at cold start: each costs, alone, about half of the
-# reference's import (README, Performance); boto3 waits for the first AWS call.
-NOT_AT_COLD_START = (
-    "pydantic",
-    "aws_lambda_powertools.utilities.batch",
-    "aws_lambda_powertools.utilities.parser",
-    "boto3",
-)
-
-
 @pytest.mark.parametrize("function", sorted(functions(template())))
-def test_a_handler_module_leaves_pydantic_and_batches_to_its_first_event(function: str) -> None:
+def test_the_first_invocation_imports_nothing_init_did_not(function: str) -> None:
+    # A fresh interpreter imports the handler module, as Lambda's INIT, then runs the test of
+    # FIRST_EVENTS that invokes it with its sample event (tests/support/first_invocation.py).
     properties = functions(template())[function]
     module = properties["Handler"].rpartition(".")[0]
-    probe = f"import sys, {module}; print([m for m in {NOT_AT_COLD_START!r} if m in sys.modules])"
-    environment = {**os.environ, "POWERTOOLS_TRACE_DISABLED": "true"}  # as template.yaml sets it
-    command = [sys.executable, "-c", probe]
-    completed = subprocess.run(  # noqa: S603
-        command,
-        cwd=ROOT / properties.get("CodeUri", "src"),
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    assert module in FIRST_EVENTS, f"name the test that first invokes {module} with its sample event in FIRST_EVENTS"
+    command = [sys.executable, "-m", "tests.support.first_invocation", module, FIRST_EVENTS[module]]
+    code = ROOT / properties.get("CodeUri", "src")
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(code), str(ROOT)])}
+    completed = subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, check=False)  # noqa: S603
     assert completed.returncode == 0, completed.stderr
-    assert completed.stdout.strip() == "[]"
+    *output, last = completed.stdout.splitlines()
+    report = json.loads(last)
+    print(f"{module}, its first invocation: loaded {report['loaded']}, imported {report['imported']}")
+    assert report["exit"] == 0, "\n".join(output)
+    assert report["called"], f"{FIRST_EVENTS[module]} never invoked {module}.handler"
+    assert report["loaded"] == [], f"the first invocation loaded {report['loaded']}: import them at module level"
+    assert report["imported"] == [], f"the first invocation ran {report['imported']}: import at module level"

@@ -1,9 +1,9 @@
 """SnapStart (docs/snapstart.md): the template asks for it exactly when the bake chose it, every
 handler registers the runtime hooks, and the hooks do what a restored snapshot needs.
 
-Lambda's ``snapshot_restore_py`` is not installed here, so the hooks register in
-``snapshot``'s own lists; ``run_before_snapshot`` and ``run_after_restore`` run them in
-Lambda's order.
+Lambda's ``snapshot_restore_py`` is not installed here, so the hook registers in
+``snapshot``'s own list; ``run_after_restore`` runs it in Lambda's order. Nothing runs before
+the snapshot: the handler module's import loads all its first event needs (test_performance.py).
 """
 
 from __future__ import annotations
@@ -47,25 +47,22 @@ def test_snapstart_is_on_the_published_versions_exactly_when_chosen(function: st
 
 
 def of_the_service_package() -> list[str]:
-    """The functions of src/. A Lambda authorizer has a package of its own (authorizer/) that defers
-    nothing and fetches its issuer's keys on the first request, not at init: its snapshot holds
-    nothing to preload or refresh (tests/unit/test_authorizer_keys.py)."""
+    """The functions of src/. A Lambda authorizer has a package of its own (authorizer/) that fetches
+    its issuer's keys on the first request, not at init: its snapshot holds nothing to refresh
+    (tests/unit/test_authorizer_keys.py)."""
     return sorted(name for name, properties in functions().items() if properties.get("CodeUri", "src/") == "src/")
 
 
 @pytest.mark.parametrize("function", of_the_service_package())
-def test_every_handler_module_registers_the_hooks(function: str) -> None:
+def test_every_handler_module_registers_the_after_restore_hook(function: str) -> None:
     # Lambda ignores hooks in modules the handler does not import; the package imports them.
     # A fresh interpreter, as Lambda's init: importing the handler module is all it does.
     module = functions()[function]["Handler"].rpartition(".")[0]
-    probe = (
-        f"import {module}, {{ cookiecutter.package_name }}.snapshot as s;"
-        " print([h[0].__name__ for h in s.BEFORE_SNAPSHOT], [h[0].__name__ for h in s.AFTER_RESTORE])"
-    )
+    probe = f"import {module}, {snapshot.__name__} as s; print([h[0].__name__ for h in s.AFTER_RESTORE])"
     command = [sys.executable, "-c", probe]
     completed = subprocess.run(command, cwd=ROOT / "src", capture_output=True, text=True, check=False)  # noqa: S603
     assert completed.returncode == 0, completed.stderr
-    assert completed.stdout.split() == ["['preload']", "['refresh']"]
+    assert completed.stdout.split() == ["['refresh']"]
 
 
 def test_after_restore_the_environments_draw_different_numbers() -> None:
@@ -99,26 +96,3 @@ def test_after_restore_clients_are_built_again(monkeypatch: pytest.MonkeyPatch) 
         assert tables.dynamodb_client() is not before  # ...and a new one in each restored environment
     finally:
         tables.dynamodb_client.cache_clear()  # no stub client left for the next tests
-
-
-@pytest.mark.parametrize("function", of_the_service_package())
-def test_before_the_snapshot_what_the_handler_leaves_to_its_first_event_is_imported(function: str) -> None:
-    # A fresh interpreter, as Lambda's init: the handler module defers its models (pydantic) to
-    # the first event, and the hook imports them, so that a restored environment does not.
-    module = functions()[function]["Handler"].rpartition(".")[0]
-    probe = (
-        f"import sys, {module}, {{ cookiecutter.package_name }}.snapshot as s;"
-        " deferred = ['pydantic', *s.DEFERRED]; print([m for m in deferred if m in sys.modules]);"
-        " s.run_before_snapshot(); print([m for m in deferred if m not in sys.modules], len(s.DEFERRED))"
-    )
-    command = [sys.executable, "-c", probe]
-    completed = subprocess.run(command, cwd=ROOT / "src", capture_output=True, text=True, check=False)  # noqa: S603
-    assert completed.returncode == 0, completed.stderr
-    assert completed.stdout.split() == ["[]", "[]", "1"]
-
-
-def test_before_the_snapshot_the_lazy_imports_are_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delitem(sys.modules, "aws_lambda_powertools.utilities.idempotency", raising=False)
-    snapshot.run_before_snapshot()
-    assert "aws_lambda_powertools.utilities.idempotency" in sys.modules
-    assert "boto3" in sys.modules

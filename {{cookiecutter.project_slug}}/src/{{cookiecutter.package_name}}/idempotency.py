@@ -5,27 +5,33 @@ with SHA-256, and checked against a part of the payload: the same key with anoth
 is refused, not processed again or overwritten. Records live in the DynamoDB table of
 ``template.yaml`` (``IdempotencyTable``) and expire by TTL.
 
-Importing Powertools idempotency imports boto3 (README, Performance), so nothing here imports
-it before the first event: the handlers build their config and wrapped function on first use.
+Powertools idempotency (and boto3 with it) is imported at cold start, where Lambda gives the
+init a full vCPU; the handlers build their config and wrapped function, and with it the
+persistence layer's DynamoDB client, on first use.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
+from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
 from pydantic import BaseModel
-
-if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 
 Output = TypeVar("Output", bound=BaseModel)
 
 
 def config(*, key: str, payload: str, expires_after_seconds: int) -> IdempotencyConfig:
     """``key`` and ``payload`` are JMESPath expressions into the guarded function's argument."""
-    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
-
     return IdempotencyConfig(
         event_key_jmespath=key,
         payload_validation_jmespath=payload,
@@ -48,9 +54,6 @@ def once(
     """``function`` behind Powertools idempotency, keyed on its keyword ``argument``: a repeated
     call returns the first call's result (stored as the ``output`` model) without running it
     again. Without a ``key_prefix``, keys start with the function's module and name."""
-    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, idempotent_function
-    from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
-
     return cast(
         Callable[..., Output],
         idempotent_function(
@@ -66,8 +69,6 @@ def once(
 
 def is_payload_conflict(error: BaseException | None) -> bool:
     """A known key came with another payload: bad input, refused."""
-    from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyValidationError
-
     return isinstance(error, IdempotencyValidationError)
 
 
@@ -75,6 +76,4 @@ def is_in_progress(error: BaseException | None) -> bool:
     """Another invocation holds the same key right now (a concurrent duplicate, or one that timed
     out less than its remaining time ago). Not a failure of this code: a retry finds the stored
     result, or takes over the expired lock."""
-    from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
-
     return isinstance(error, IdempotencyAlreadyInProgressError)

@@ -1,18 +1,19 @@
-"""DynamoDB tables. boto3 is imported and the client created on first use, not at cold start
-(boto3 costs about 100 ms: README, Performance)."""
+"""DynamoDB tables. boto3 is imported at cold start, where Lambda gives the init a full vCPU;
+the client is created on first use, behind ``functools.cache`` (tests build it under moto, and
+snapshot.py builds it again after a SnapStart restore)."""
 
 from __future__ import annotations
 
 from functools import cache
 from typing import Any
 
+import boto3
+
 Client = Any  # botocore clients are generated at run time and carry no static types
 
 
 @cache
 def dynamodb_client() -> Client:
-    import boto3  # deferred: boto3 costs ~100 ms of cold start
-
     return boto3.client("dynamodb")
 
 

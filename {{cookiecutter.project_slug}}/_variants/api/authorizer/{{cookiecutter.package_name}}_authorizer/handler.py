@@ -6,8 +6,8 @@ gives a caller without detail. The reason goes to our logs (the token never does
 caller got wrong counts in ``TokenRejected`` (a Deny in ``TokenDenied``): the rollback alarm counts
 the function's errors less those, so only our own failures (configuration, the issuer's keys out
 of reach, a fault) page and roll back, never a caller's bad tokens. The issuer's keys are fetched
-on the first request, not at import: the cold start holds only Powertools' Logger and Metrics and
-PyJWT.
+on the first request (network, not CPU); everything that request runs is imported at cold start,
+where the init gets a full vCPU and an invocation only its memory's share (README, Performance).
 """
 
 from __future__ import annotations

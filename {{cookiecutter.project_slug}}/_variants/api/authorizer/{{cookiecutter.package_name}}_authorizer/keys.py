@@ -8,19 +8,18 @@ stops working. A fetch that fails keeps the keys we have; with none, every token
 
 from __future__ import annotations
 
+import http.client
 import json
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 import jwt
 
 from .errors import Rejected
-
-if TYPE_CHECKING:
-    import ssl
 
 TIMEOUT_SECONDS = 2.0  # the caller waits: API Gateway gives the authorizer 29 s in all, we take little
 MAX_DOCUMENT_BYTES = 256 * 1024  # a JWKS of a few keys is a few KB
@@ -47,10 +46,6 @@ def https_json(url: str, context: ssl.SSLContext | None = None) -> Any:
     parts = urlsplit(url)
     if parts.scheme != "https" or not parts.hostname:
         raise KeysUnavailable("not an https URL")
-    # Deferred: a fetch needs them, the cold start of a sandbox that already has keys does not.
-    import http.client
-    import ssl
-
     connection = http.client.HTTPSConnection(
         parts.hostname, parts.port, timeout=TIMEOUT_SECONDS, context=context or ssl.create_default_context()
     )

@@ -1,33 +1,27 @@
 """API Gateway REST handler. The routes, their validation and error shapes: ``routes.py``.
 
-Lambda imports this module at cold start, so it holds only what hello world imports too
-(Powertools ``Logger`` and ``Metrics``). Powertools' resolver with its OpenAPI validation,
-pydantic and the models cost more at import than half of hello world (README, Performance):
-``routes`` loads them on the first request, and under ``snapstart=yes`` before the snapshot
-(snapshot.py).
+Lambda imports this module at cold start, when the init gets a full vCPU; an invocation gets
+CPU in proportion to memory, about 0.29 vCPU at 512 MB (README, Performance). So the import
+loads all the first request needs: ``routes``, with Powertools' resolver and its OpenAPI
+validation, pydantic, the models, Powertools idempotency and parameters, boto3. Only AWS
+clients and the signing key wait for first use (tables.py, signing.py).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
 
-from . import snapshot, tracing
+from . import routes, tracing
+from .routes import logger, metrics
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
-
-logger = Logger()
-metrics = Metrics()
-snapshot.warm(f"{__package__}.routes")
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @tracing.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    from . import routes  # deferred to the first request (see above)
-
     return routes.app.resolve(event, context)

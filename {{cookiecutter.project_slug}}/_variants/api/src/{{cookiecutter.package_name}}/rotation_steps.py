@@ -1,4 +1,4 @@
-"""The steps of the signing secret's rotation, loaded on the first invocation (rotation.py).
+"""The steps of the signing secret's rotation (rotation.py is their entry point).
 Secrets Manager invokes the handler once per step, with the version it is rotating to
 (``ClientRequestToken``), on the schedule in template.yaml (``SigningSecretRotation``).
 
@@ -22,10 +22,11 @@ from __future__ import annotations
 from functools import cache
 from typing import Any, Literal
 
+import boto3
+from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict, Field
 
 from . import signing
-from .rotation import RotationRefusedError, logger
 
 CURRENT = signing.CURRENT
 PENDING = "AWSPENDING"
@@ -34,6 +35,12 @@ KEY_LENGTH = 64
 
 Client = Any  # botocore clients are generated at run time and carry no static types
 Step = Literal["createSecret", "setSecret", "testSecret", "finishSecret"]
+
+logger = Logger()
+
+
+class RotationRefusedError(RuntimeError):
+    """The request names a version this function must not rotate to."""
 
 
 class RotationRequest(BaseModel):
@@ -48,8 +55,6 @@ class RotationRequest(BaseModel):
 
 @cache
 def secrets_client() -> Client:
-    import boto3  # deferred: boto3 costs ~100 ms of cold start
-
     return boto3.client("secretsmanager")
 
 

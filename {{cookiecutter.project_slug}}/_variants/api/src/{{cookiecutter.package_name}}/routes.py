@@ -1,5 +1,5 @@
-"""The API's routes, loaded on the first request (api.py): routing, validation and error
-shaping; the rules live in ``logic``.
+"""The API's routes (api.py is their entry point): routing, validation and error shaping;
+the rules live in ``logic``.
 
 Whatever a client sends answers a JSON 4xx unless it is valid: another media type 415, a body
 too large 413, one that is not JSON or nests too deep 400 (request_body.py), one that breaks
@@ -18,6 +18,7 @@ from functools import cache
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Annotated, Any
 
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError, ResponseValidationError
@@ -25,7 +26,6 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Path
 from aws_lambda_powertools.metrics import MetricUnit
 
 from . import idempotency, items, logic, request_body, signing, tracing
-from .api import logger, metrics
 from .models import (
     IDEMPOTENCY_KEY_PATTERN,
     ITEM_ID_PATTERN,
@@ -41,6 +41,8 @@ from .settings import settings
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 
+logger = Logger()
+metrics = Metrics()
 # A response that breaks its model is our bug: fail closed with a 500, never leak it.
 app = APIGatewayRestResolver(
     enable_validation=True, response_validation_error_http_code=HTTPStatus.INTERNAL_SERVER_ERROR

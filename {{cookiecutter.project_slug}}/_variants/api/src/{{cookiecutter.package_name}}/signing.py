@@ -14,12 +14,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from aws_lambda_powertools.utilities import parameters
+from aws_lambda_powertools.utilities.parameters import SecretsProvider
+from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
 from .settings import settings
-
-if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
 KEY_CACHE_SECONDS = 300
 MIN_KEY_LENGTH = 32
@@ -35,8 +36,6 @@ def usable_key(key: Any) -> str:
 
 
 def signing_key() -> str:
-    from aws_lambda_powertools.utilities import parameters  # deferred: only creating items needs it
-
     return usable_key(parameters.get_secret(settings().signing_secret_arn, max_age=KEY_CACHE_SECONDS))
 
 
@@ -44,15 +43,11 @@ def signing_key() -> str:
 def previous_keys() -> SecretsProvider:
     """A provider of its own for AWSPREVIOUS: Powertools caches a secret by its name alone, so
     through the default provider the previous key would replace the current one in the cache."""
-    from aws_lambda_powertools.utilities.parameters import SecretsProvider
-
     return SecretsProvider()
 
 
 def previous_key() -> str | None:
     """The key before the last rotation, or None before the first rotation (no such version)."""
-    from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
-
     try:
         key = previous_keys().get(settings().signing_secret_arn, max_age=KEY_CACHE_SECONDS, VersionStage=PREVIOUS)
     except GetParameterError as error:

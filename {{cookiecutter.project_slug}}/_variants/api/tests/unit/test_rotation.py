@@ -223,7 +223,7 @@ def test_a_version_that_is_not_pending_is_refused(secrets_manager: SecretsManage
     before = stages()
     for step in STEPS:
         event = {"Step": step, "SecretId": signing_arn(), "ClientRequestToken": previous}
-        with pytest.raises(rotation.RotationRefusedError, match="not the pending version"):
+        with pytest.raises(rotation_steps.RotationRefusedError, match="not the pending version"):
             rotation.handler(event, rotation_context())
     assert stages() == before
 
@@ -231,13 +231,13 @@ def test_a_version_that_is_not_pending_is_refused(secrets_manager: SecretsManage
 def test_a_version_the_secret_does_not_have_is_refused(secrets_manager: SecretsManager) -> None:
     secrets_manager.rotate()
     event = {"Step": "createSecret", "SecretId": signing_arn(), "ClientRequestToken": str(uuid.uuid4())}
-    with pytest.raises(rotation.RotationRefusedError, match="not a version of the secret"):
+    with pytest.raises(rotation_steps.RotationRefusedError, match="not a version of the secret"):
         rotation.handler(event, rotation_context())
 
 
 def test_a_secret_without_rotation_is_refused(secrets_manager: SecretsManager) -> None:
     event = {"Step": "createSecret", "SecretId": signing_arn(), "ClientRequestToken": version_in("AWSCURRENT")}
-    with pytest.raises(rotation.RotationRefusedError, match="rotation is not enabled"):
+    with pytest.raises(rotation_steps.RotationRefusedError, match="rotation is not enabled"):
         rotation.handler(event, rotation_context())
 
 

@@ -1,4 +1,4 @@
-"""The GraphQL fields, loaded on the first event (resolvers.py). Each field's arguments are
+"""The GraphQL fields (resolvers.py is their entry point). Each field's arguments are
 parsed into its model (models.FIELDS), its rules run (logic.py), and its result is checked
 against its own model, then answered as graphql/resolver.js expects:
 
@@ -23,6 +23,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import AppSyncResolver
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import TypeAdapter, ValidationError
@@ -43,7 +44,6 @@ from .models import (
     ListItemsArguments,
 )
 from .repository import InvalidTokenError, ItemRepository, dynamodb_client
-from .resolvers import logger, metrics
 from .settings import settings
 
 if TYPE_CHECKING:
@@ -51,6 +51,8 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
+logger = Logger()
+metrics = Metrics()
 BAD_INPUT = "BadInput"
 CONFLICT = "Conflict"
 # A role's session (arn:...:assumed-role/<role>/<session>): a retry may come from another one.

@@ -1,26 +1,21 @@
 """AppSync resolver function: the Lambda data source of every field of schema.graphql. What each
 field does, how its arguments and result are checked and how a refusal is answered: ``fields.py``.
 
-Lambda imports this module at cold start, so it holds only what hello world imports too
-(Powertools ``Logger`` and ``Metrics``). Powertools' resolver, pydantic and the models cost more
-at import than half of hello world (README, Performance): ``fields`` loads them on the first
-event, and under ``snapstart=yes`` before the snapshot (snapshot.py).
+Lambda imports this module at cold start, when the init gets a full vCPU; an invocation gets
+CPU in proportion to memory, about 0.29 vCPU at 512 MB (README, Performance). So the import
+loads all the first event needs: ``fields``, with Powertools' resolver and idempotency,
+pydantic, the models, boto3. Only AWS clients wait for first use (tables.py).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger, Metrics
-
-from . import snapshot, tracing
+from . import fields, tracing
+from .fields import logger, metrics
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
-
-logger = Logger()
-metrics = Metrics()
-snapshot.warm(f"{__package__}.fields")
 
 
 # clear_state: the field a log line names (fields.py) is this invocation's, never the one before.
@@ -28,6 +23,4 @@ snapshot.warm(f"{__package__}.fields")
 @tracing.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    from . import fields  # deferred to the first event (see above)
-
     return fields.answer(event, context)

@@ -1,4 +1,4 @@
-"""The StockLevelChanged handler's work, loaded on the first event (handler.py): validate the
+"""The StockLevelChanged handler's work (handler.py is its entry point): validate the
 event the stock-changes pipe put on the bus, then write a restock request exactly once when
 the item went below its reorder level.
 
@@ -22,18 +22,26 @@ from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.parser import parse
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from . import async_invocation, logic, restock, tracing
 from .async_invocation import describe
-from .handler import InvalidEventError, logger, metrics
 from .logic import RestockRequest
 from .models import ChangeId, StockChange, StockLevelChangedDetail, StockLevelChangedEnvelope
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
     from aws_lambda_powertools.utilities.typing import LambdaContext
+
+logger = Logger()
+metrics = Metrics()
+
+
+class InvalidEventError(ValueError):
+    """The event is not version 1 of StockLevelChanged from the inventory service."""
+
 
 # Longer than a change can come back: the stream keeps records 24 hours, EventBridge retries
 # for at most 24 more and Lambda for 6, so every redelivery finds the first success.

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from {{ cookiecutter.package_name }} import handler, repository
+from {{ cookiecutter.package_name }} import handler, processing, repository
 
 from tests.conftest import RESTOCK_TABLE
 from tests.support.idempotency import watch
@@ -88,7 +88,7 @@ def test_a_poison_event_is_rejected_and_writes_nothing(
     adds: list[str],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    with pytest.raises(handler.InvalidEventError) as raised:
+    with pytest.raises(processing.InvalidEventError) as raised:
         handler.handler(poison, lambda_context)
 
     assert "<script>" not in str(raised.value)  # the message names the problem, never the content

@@ -1,4 +1,4 @@
-"""The DynamoDB stream batch handler's work, loaded on the first event (handler.py): parse
+"""The DynamoDB stream batch handler's work (handler.py is its entry point): parse
 each stock change, write a restock request exactly once when an item goes below its reorder
 level, and report only the records that failed (ReportBatchItemFailures), so that Lambda
 retries from the first of them.
@@ -18,17 +18,20 @@ from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.batch import EventType
 
 from . import batch, logic, restock, tracing
 from .batch import MalformedBatchError as MalformedBatchError  # what the handler raises on a malformed event
-from .handler import logger, metrics
 from .logic import RestockRequest
 from .models import StockChange, StockStreamRecord, StreamBatch
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
     from aws_lambda_powertools.utilities.typing import LambdaContext
+
+logger = Logger()
+metrics = Metrics()
 
 
 @cache

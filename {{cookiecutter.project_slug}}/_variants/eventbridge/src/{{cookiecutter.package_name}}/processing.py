@@ -1,4 +1,4 @@
-"""The EventBridge handler's work, loaded on the first event (handler.py): validate the
+"""The EventBridge handler's work (handler.py is its entry point): validate the
 OrderPlaced event, then record the order exactly once.
 
 The OrderPlaced rule invokes the function asynchronously. When the handler raises, Lambda
@@ -16,13 +16,13 @@ from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import parse
 from pydantic import ValidationError
 
 from . import async_invocation, idempotency, logic, tracing
 from .async_invocation import describe
-from .handler import InvalidEventError, OutputValidationError, logger, metrics
 from .models import OrderPlaced, OrderPlacedEnvelope, RecordedOrder
 from .repository import OrderConflictError, OrderRepository
 from .settings import settings
@@ -31,6 +31,19 @@ from .tables import dynamodb_client
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
     from aws_lambda_powertools.utilities.typing import LambdaContext
+
+logger = Logger()
+metrics = Metrics()
+
+
+class InvalidEventError(ValueError):
+    """The event is not an OrderPlaced event of the orders service with a valid order."""
+
+
+class OutputValidationError(RuntimeError):
+    """The record the function built breaks its own model: a bug, so nothing is written.
+    Its message names fields and error kinds only, never the values."""
+
 
 # Longer than an event can be retried: EventBridge for at most 24 hours, then Lambda for at
 # most 6, so every retry and re-delivery finds the record of the first success.

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyValidationError
 
-from {{ cookiecutter.package_name }} import handler, logic, repository
+from {{ cookiecutter.package_name }} import handler, logic, processing, repository
 from {{ cookiecutter.package_name }}.models import OrderPlaced, RecordedOrder
 
 from tests.conftest import Aws
@@ -112,7 +112,7 @@ def test_invalid_sample_events_raise_for_retry_then_the_failure_queue(
 ) -> None:
     """Raising is how an asynchronous invocation fails: Lambda retries it, then sends it to
     the on-failure destination (test_template.py shows that wiring)."""
-    with pytest.raises(handler.InvalidEventError):
+    with pytest.raises(processing.InvalidEventError):
         handler.handler(load_event(name), lambda_context)
 
     assert puts == []
@@ -121,7 +121,7 @@ def test_invalid_sample_events_raise_for_retry_then_the_failure_queue(
 
 
 def test_the_wrong_fields_are_named_without_their_values(lambda_context: FakeLambdaContext) -> None:
-    with pytest.raises(handler.InvalidEventError) as raised:
+    with pytest.raises(processing.InvalidEventError) as raised:
         handler.handler(load_event("order_placed_wrong_types.json"), lambda_context)
     message = str(raised.value)
     assert "currency: string_pattern_mismatch" in message
@@ -133,7 +133,7 @@ def test_the_wrong_fields_are_named_without_their_values(lambda_context: FakeLam
 
 def test_logs_never_carry_the_order(lambda_context: FakeLambdaContext, log_output: io.StringIO) -> None:
     handler.handler(load_event("order_placed.json"), lambda_context)
-    with pytest.raises(handler.InvalidEventError):
+    with pytest.raises(processing.InvalidEventError):
         handler.handler(load_event("order_placed_wrong_types.json"), lambda_context)
     assert "Câble" not in log_output.getvalue()
     assert "CUS-004217" not in log_output.getvalue()
@@ -201,7 +201,7 @@ def line_with(**changes: Any) -> dict[str, Any]:
     ],
 )
 def test_malformed_events_only_ever_raise_the_validation_error(event: Any, lambda_context: FakeLambdaContext) -> None:
-    with pytest.raises(handler.InvalidEventError):
+    with pytest.raises(processing.InvalidEventError):
         handler.handler(event, lambda_context)
 
 
@@ -285,7 +285,7 @@ def test_a_record_breaking_its_model_fails_closed(
 ) -> None:
     monkeypatch.setattr(logic, name, bug)
     event = load_event("order_placed.json")
-    with pytest.raises(handler.OutputValidationError) as raised:
+    with pytest.raises(processing.OutputValidationError) as raised:
         handler.handler(event, FakeLambdaContext())
 
     assert str(raised.value) == "the order record breaks its model (customer_id: string_pattern_mismatch)"
@@ -301,7 +301,7 @@ def test_a_rejection_is_counted_and_logged_with_the_correlation_id(
     aws: Aws, log_output: io.StringIO, capsys: pytest.CaptureFixture[str]
 ) -> None:
     event = load_event("order_placed_wrong_types.json")
-    with pytest.raises(handler.InvalidEventError):
+    with pytest.raises(processing.InvalidEventError):
         handler.handler(event, FakeLambdaContext())
     assert correlated(log_output, "WARNING") == [("Order event rejected", event["id"])]
     assert event["id"] != FakeLambdaContext().aws_request_id  # the id comes from the event

@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyVa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from {{ cookiecutter.package_name }} import handler, repository
+from {{ cookiecutter.package_name }} import processing, repository
 
 from tests.conftest import Aws
 from tests.support.async_invocations import outcome
@@ -22,7 +22,7 @@ from tests.support.lambda_runtime import load_event
 from tests.support.properties import PROPERTY_SETTINGS, broken, json_values
 
 # Every way the handler may fail, each of which Lambda retries and then sends to the failure queue.
-NAMED_FAILURES = (handler.InvalidEventError, repository.OrderConflictError, IdempotencyValidationError)
+NAMED_FAILURES = (processing.InvalidEventError, repository.OrderConflictError, IdempotencyValidationError)
 UNIQUE = itertools.count()
 
 # Offsets in whole minutes, as ISO 8601 writes them.
@@ -55,7 +55,7 @@ def invoke(event: Any) -> dict[str, Any] | Exception:
 @PROPERTY_SETTINGS
 @given(json_values)
 def test_any_json_value_as_event_is_rejected_as_invalid(event: Any) -> None:
-    assert isinstance(invoke(event), handler.InvalidEventError)
+    assert isinstance(invoke(event), processing.InvalidEventError)
 
 
 @PROPERTY_SETTINGS
@@ -63,7 +63,7 @@ def test_any_json_value_as_event_is_rejected_as_invalid(event: Any) -> None:
 def test_any_json_value_as_detail_is_rejected_as_invalid(detail: Any) -> None:
     event = load_event("order_placed.json")
     event["detail"] = detail
-    assert isinstance(invoke(event), handler.InvalidEventError)
+    assert isinstance(invoke(event), processing.InvalidEventError)
 
 
 @PROPERTY_SETTINGS

@@ -1,4 +1,4 @@
-"""The S3 handler's work, loaded on the first event (handler.py): validate the notification,
+"""The S3 handler's work (handler.py is its entry point): validate the notification,
 then record each new document exactly once.
 
 S3 invokes the function asynchronously. When the handler raises, Lambda retries the event
@@ -15,13 +15,13 @@ from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import parse
 from pydantic import ValidationError
 
 from . import async_invocation, idempotency, logic, tracing
 from .async_invocation import describe
-from .handler import InvalidEventError, OutputValidationError, logger, metrics
 from .models import DocumentNotification, DocumentRef, IntakeReceipt, IntakeResult
 from .repository import DocumentReader, DocumentTooLargeError, DuplicateInvoiceError, ReceiptRepository
 from .settings import settings
@@ -30,6 +30,19 @@ from .tables import dynamodb_client
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
     from aws_lambda_powertools.utilities.typing import LambdaContext
+
+logger = Logger()
+metrics = Metrics()
+
+
+class InvalidEventError(ValueError):
+    """The event is not an S3 notification for a new document of this bucket."""
+
+
+class OutputValidationError(RuntimeError):
+    """The receipt the function built breaks its own model: a bug, so nothing is recorded.
+    Its message names fields and error kinds only, never the values."""
+
 
 # Longer than an event can live (MaximumEventAgeInSeconds is at most 6 hours), so every
 # retry and every duplicate delivery finds the record of the first success.

@@ -1,9 +1,11 @@
 """AWS access: reading documents from S3 and recording receipts in DynamoDB (tables.py). boto3
-is imported and the clients created on first use, not at cold start."""
+is imported at cold start, the clients are created on first use."""
 
 from __future__ import annotations
 
 from functools import cache
+
+import boto3
 
 from .models import DocumentRef, IntakeReceipt
 from .tables import Client, Table
@@ -19,8 +21,6 @@ class DuplicateInvoiceError(ValueError):
 
 @cache
 def s3_client() -> Client:
-    import boto3  # deferred: boto3 costs ~100 ms of cold start
-
     return boto3.client("s3")
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyValidationError
 
-from {{ cookiecutter.package_name }} import handler, logic, repository
+from {{ cookiecutter.package_name }} import handler, logic, processing, repository
 from {{ cookiecutter.package_name }}.models import IntakeReceipt, Invoice
 
 from tests.conftest import BUCKET, MAX_DOCUMENT_BYTES, Aws, load_document
@@ -164,7 +164,7 @@ def test_a_document_larger_than_its_event_says_is_cut_off(aws: Aws, lambda_conte
     ["document_created_outside_incoming.json", "document_removed.json", "document_created_truncated.json"],
 )
 def test_invalid_sample_events_are_rejected(name: str, lambda_context: FakeLambdaContext, puts: list[str]) -> None:
-    with pytest.raises(handler.InvalidEventError):
+    with pytest.raises(processing.InvalidEventError):
         handler.handler(load_event(name), lambda_context)
     assert puts == []
 
@@ -172,7 +172,7 @@ def test_invalid_sample_events_are_rejected(name: str, lambda_context: FakeLambd
 def test_an_event_for_another_bucket_is_rejected(lambda_context: FakeLambdaContext) -> None:
     event = load_event("document_created.json")
     event["Records"][0]["s3"]["bucket"]["name"] = "someone-elses-bucket"
-    with pytest.raises(handler.InvalidEventError, match="bucket this function does not serve"):
+    with pytest.raises(processing.InvalidEventError, match="bucket this function does not serve"):
         handler.handler(event, lambda_context)
 
 
@@ -236,12 +236,12 @@ def retyped(path: tuple[str, ...], value: Any) -> dict[str, Any]:
     ],
 )
 def test_malformed_events_only_ever_raise_the_validation_error(event: Any, lambda_context: FakeLambdaContext) -> None:
-    with pytest.raises(handler.InvalidEventError):
+    with pytest.raises(processing.InvalidEventError):
         handler.handler(event, lambda_context)
 
 
 def test_the_rejection_message_never_echoes_the_event(lambda_context: FakeLambdaContext) -> None:
-    with pytest.raises(handler.InvalidEventError) as raised:
+    with pytest.raises(processing.InvalidEventError) as raised:
         handler.handler(retyped(("s3", "object", "key"), "incoming/SECRET-CUSTOMER-NAME.txt"), lambda_context)
     assert "SECRET" not in str(raised.value)
 
@@ -329,7 +329,7 @@ def test_a_receipt_breaking_its_model_fails_closed(
 ) -> None:
     monkeypatch.setattr(logic, name, bug)
     event = aws.upload(INVOICE_KEY, load_document("invoice.json"))
-    with pytest.raises(handler.OutputValidationError) as raised:
+    with pytest.raises(processing.OutputValidationError) as raised:
         handler.handler(event, FakeLambdaContext())
 
     assert str(raised.value) == "the receipt breaks its model (invoice_id: string_pattern_mismatch)"

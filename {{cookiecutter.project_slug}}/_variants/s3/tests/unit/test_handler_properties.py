@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 from hypothesis import given
 from hypothesis import strategies as st
 
-from {{ cookiecutter.package_name }} import handler, logic, repository
+from {{ cookiecutter.package_name }} import logic, processing, repository
 
 from tests.conftest import Aws, load_document
 from tests.support.async_invocations import outcome
@@ -23,7 +23,7 @@ from tests.support.properties import PROPERTY_SETTINGS, broken, json_values
 KEY = "incoming/property.json"
 # Every way the handler may fail, each of which Lambda retries and then sends to the failure queue.
 NAMED_FAILURES = (
-    handler.InvalidEventError,
+    processing.InvalidEventError,
     logic.InvalidDocumentError,
     repository.DocumentTooLargeError,
     repository.DuplicateInvoiceError,
@@ -59,7 +59,7 @@ def invoke(event: Any) -> dict[str, Any] | Exception:
 @PROPERTY_SETTINGS
 @given(json_values)
 def test_any_json_value_as_event_is_rejected_as_invalid(event: Any) -> None:
-    assert isinstance(invoke(event), handler.InvalidEventError)
+    assert isinstance(invoke(event), processing.InvalidEventError)
 
 
 @PROPERTY_SETTINGS

@@ -1,4 +1,4 @@
-"""The SQS batch handler's work, loaded on the first event (handler.py): parse each record,
+"""The SQS batch handler's work (handler.py is its entry point): parse each record,
 accept each order exactly once, report only the records that failed so that Lambda retries
 those alone (ReportBatchItemFailures).
 
@@ -16,12 +16,12 @@ from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import EventType
 
 from . import batch, idempotency, logic, tracing
 from .batch import MalformedBatchError as MalformedBatchError  # what the handler raises on a malformed event
-from .handler import logger, metrics
 from .models import AcceptedOrder, OrderMessage, OrderPlaced, SqsBatch
 from .repository import OrderRepository
 from .settings import settings
@@ -29,6 +29,10 @@ from .settings import settings
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
     from aws_lambda_powertools.utilities.typing import LambdaContext
+
+logger = Logger()
+metrics = Metrics()
+
 
 # Longer than a copy of an order can wait: up to 14 days from its first send, in the queue
 # and then its dead-letter queue (SQS keeps the first enqueue time there), then up to 4 days

@@ -1,0 +1,8 @@
+"""Each handler module's first event: the test that invokes it first, with its sample event of
+events/ and AWS emulated by moto (tests/test_performance.py runs it alone, after the module's
+import, in a fresh interpreter)."""
+
+PACKAGE = "{{ cookiecutter.package_name }}"
+FIRST_EVENTS = {
+    f"{PACKAGE}.handler": "tests/unit/test_stock_events.py::test_a_drop_below_the_reorder_level_requests_a_restock",
+}
