@@ -8,6 +8,7 @@ the snapshot: the handler module's import loads all its first event needs (test_
 
 from __future__ import annotations
 
+import os
 import random
 import subprocess
 import sys
@@ -96,3 +97,47 @@ def test_after_restore_clients_are_built_again(monkeypatch: pytest.MonkeyPatch) 
         assert tables.dynamodb_client() is not before  # ...and a new one in each restored environment
     finally:
         tables.dynamodb_client.cache_clear()  # no stub client left for the next tests
+
+
+def test_on_lambda_init_builds_the_clients_and_a_restore_builds_them_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[object] = []
+
+    def factory() -> object:
+        built.append(object())
+        return built[-1]
+
+    monkeypatch.setattr(snapshot, "AT_INIT", [])
+    monkeypatch.delenv("AWS_LAMBDA_RUNTIME_API", raising=False)
+    snapshot.at_init(factory)
+    assert built == [], "off Lambda (tests under moto) a client waits for first use"
+    monkeypatch.setenv("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001")  # what Lambda sets
+    snapshot.at_init(factory)
+    assert len(built) == 1, "on Lambda INIT builds it: a full vCPU, not the first event's share of one"
+    snapshot.refresh()
+    assert len(built) == 3, "after a restore every client of at_init is built again, before the first event"
+
+
+@pytest.mark.parametrize("function", of_the_service_package())
+def test_on_lambda_the_handler_modules_import_builds_its_clients(function: str) -> None:
+    # A fresh interpreter with what Lambda sets, as its INIT: boto3 builds real clients (no call
+    # is made, so no AWS is needed), and the first event creates none.
+    module = functions()[function]["Handler"].rpartition(".")[0]
+    probe = (
+        f"import {module}, {snapshot.__name__} as s;"
+        " print([f.__name__ for f in s.AT_INIT if f.cache_info().currsize == 1], len(s.AT_INIT))"
+    )
+    lambda_environment = {
+        "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001",
+        "AWS_REGION": "eu-west-1",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",  # pragma: allowlist secret - not a credential
+    }
+    environment = {"PATH": os.environ.get("PATH", ""), **lambda_environment}
+    command = [sys.executable, "-c", probe]
+    completed = subprocess.run(command, cwd=ROOT / "src", env=environment, capture_output=True, text=True, check=False)  # noqa: S603
+    assert completed.returncode == 0, completed.stderr
+    print(f"{module} at INIT on Lambda built: {completed.stdout.strip()}")
+    built, registered = completed.stdout.strip().rsplit(" ", 1)
+    assert registered != "0", f"{module} registers no client factory with snapshot.at_init"
+    assert built.count("'") // 2 == int(registered), f"{module}: every client of at_init is built at INIT, got {built}"

@@ -1,6 +1,7 @@
-"""DynamoDB tables. boto3 is imported at cold start, where Lambda gives the init a full vCPU;
-the client is created on first use, behind ``functools.cache`` (tests build it under moto, and
-snapshot.py builds it again after a SnapStart restore)."""
+"""DynamoDB tables. boto3 is imported at cold start, where Lambda gives the init a full vCPU,
+and on Lambda the client is created then too (snapshot.at_init); elsewhere on first use, behind
+``functools.cache`` (tests build it under moto). One client, on boto3's default session, serves
+every table and Powertools idempotency: each session loads the service models again."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from typing import Any
 
 import boto3
 
+from . import snapshot
+
 Client = Any  # botocore clients are generated at run time and carry no static types
 
 
+@snapshot.at_init
 @cache
 def dynamodb_client() -> Client:
     return boto3.client("dynamodb")

@@ -26,7 +26,7 @@ import boto3
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict, Field
 
-from . import signing
+from . import signing, snapshot
 
 CURRENT = signing.CURRENT
 PENDING = "AWSPENDING"
@@ -53,6 +53,7 @@ class RotationRequest(BaseModel):
     token: str = Field(alias="ClientRequestToken", min_length=32, max_length=64)
 
 
+@snapshot.at_init
 @cache
 def secrets_client() -> Client:
     return boto3.client("secretsmanager")

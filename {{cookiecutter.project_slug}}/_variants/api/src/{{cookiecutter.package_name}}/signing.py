@@ -3,6 +3,8 @@
 The key is a secret: it lives in Secrets Manager, never in an environment variable (the
 function only gets the secret's ARN). Powertools fetches it on first use and caches it for
 five minutes, so a rotated key is picked up without a redeploy and without a call per request.
+Its providers use boto3's default session (a provider of Powertools' own would make a session,
+whose service models cost another 60 ms of CPU) and are built at INIT on Lambda (snapshot.py).
 
 Secrets Manager rotates the key (rotation.py): signing always uses the current version
 (AWSCURRENT); verification accepts the current and the previous one (AWSPREVIOUS), so what
@@ -16,10 +18,11 @@ import hmac
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools.utilities import parameters
+import boto3
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
+from . import snapshot
 from .settings import settings
 
 KEY_CACHE_SECONDS = 300
@@ -35,15 +38,22 @@ def usable_key(key: Any) -> str:
     return key
 
 
-def signing_key() -> str:
-    return usable_key(parameters.get_secret(settings().signing_secret_arn, max_age=KEY_CACHE_SECONDS))
+@snapshot.at_init
+@cache
+def current_keys() -> SecretsProvider:
+    return SecretsProvider(boto3_client=boto3.client("secretsmanager"))
 
 
+@snapshot.at_init
 @cache
 def previous_keys() -> SecretsProvider:
     """A provider of its own for AWSPREVIOUS: Powertools caches a secret by its name alone, so
-    through the default provider the previous key would replace the current one in the cache."""
-    return SecretsProvider()
+    through the current keys' provider the previous key would replace the current one."""
+    return SecretsProvider(boto3_client=boto3.client("secretsmanager"))
+
+
+def signing_key() -> str:
+    return usable_key(current_keys().get(settings().signing_secret_arn, max_age=KEY_CACHE_SECONDS))
 
 
 def previous_key() -> str | None:

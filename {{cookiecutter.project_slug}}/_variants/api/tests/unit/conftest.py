@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities import parameters
 
-from {{ cookiecutter.package_name }} import repository, routes, settings
+from {{ cookiecutter.package_name }} import repository, routes, settings, signing
 
 from tests.support.lambda_runtime import cleared
 from tests.support.observability import log_output as log_output  # a fixture, for every unit test
@@ -19,6 +19,12 @@ def fresh_caches(table: Any) -> Iterator[None]:
     """Clients, settings and secrets are cached per process; each test gets the moto-backed ones."""
     parameters.clear_caches()  # type: ignore[no-untyped-call]
     yield from cleared(
-        routes.store, routes.idempotency_config, routes.create_once, repository.dynamodb_client, settings.settings
+        routes.store,
+        routes.idempotency_config,
+        routes.create_once,
+        repository.dynamodb_client,
+        settings.settings,
+        signing.current_keys,
+        signing.previous_keys,
     )
     parameters.clear_caches()  # type: ignore[no-untyped-call]

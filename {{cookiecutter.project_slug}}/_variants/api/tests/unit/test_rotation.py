@@ -127,10 +127,10 @@ def secrets_manager(monkeypatch: pytest.MonkeyPatch) -> Iterator[SecretsManager]
     alias = lambdas.create_alias(FunctionName=ROTATION.name, Name="live", FunctionVersion="1")
     emulated = SecretsManager(secret_arn=signing_arn(), function_arn=alias["AliasArn"])
     monkeypatch.setattr(LambdaBackend, "invoke", lambda _backend, *_args, body, **_kwargs: emulated.invoke(body))
-    for cache in (rotation_steps.secrets_client, signing.previous_keys):
+    for cache in (rotation_steps.secrets_client, signing.current_keys, signing.previous_keys):
         cache.cache_clear()
     yield emulated
-    for cache in (rotation_steps.secrets_client, signing.previous_keys):
+    for cache in (rotation_steps.secrets_client, signing.current_keys, signing.previous_keys):
         cache.cache_clear()
 
 
@@ -332,6 +332,7 @@ def signing_key_cache_expires() -> None:
     from aws_lambda_powertools.utilities import parameters
 
     parameters.clear_caches()  # type: ignore[no-untyped-call]
+    signing.current_keys.cache_clear()
     signing.previous_keys.cache_clear()
 
 

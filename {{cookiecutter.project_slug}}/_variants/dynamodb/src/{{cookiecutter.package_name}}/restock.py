@@ -20,6 +20,7 @@ from . import idempotency, logic
 from .logic import RestockRequest
 from .repository import RestockRepository
 from .settings import settings
+from .tables import dynamodb_client
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
@@ -61,4 +62,5 @@ def once(config: IdempotencyConfig) -> Callable[..., RestockRequest]:
         output=RestockRequest,
         table_name=settings().idempotency_table_name,
         config=config,
+        client=dynamodb_client(),
     )

@@ -1,5 +1,6 @@
 """AWS access: reading documents from S3 and recording receipts in DynamoDB (tables.py). boto3
-is imported at cold start, the clients are created on first use."""
+is imported at cold start; the clients are created then too on Lambda (snapshot.at_init),
+elsewhere on first use."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from functools import cache
 
 import boto3
 
+from . import snapshot
 from .models import DocumentRef, IntakeReceipt
 from .tables import Client, Table
 
@@ -19,6 +21,7 @@ class DuplicateInvoiceError(ValueError):
     """Another document already recorded this invoice: a conflict for a person to resolve."""
 
 
+@snapshot.at_init
 @cache
 def s3_client() -> Client:
     return boto3.client("s3")

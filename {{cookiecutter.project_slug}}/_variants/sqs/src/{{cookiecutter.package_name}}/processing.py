@@ -25,6 +25,7 @@ from .batch import MalformedBatchError as MalformedBatchError  # what the handle
 from .models import AcceptedOrder, OrderMessage, OrderPlaced, SqsBatch
 from .repository import OrderRepository
 from .settings import settings
+from .tables import dynamodb_client
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
@@ -99,6 +100,7 @@ def accept_once() -> Callable[..., AcceptedOrder]:
         output=AcceptedOrder,
         table_name=settings().idempotency_table_name,
         config=idempotency_config(),
+        client=dynamodb_client(),
     )
 
 
