@@ -5,7 +5,8 @@ tests run with; under code signing, where Lambda refuses a layer the allowed pro
 sign, they are bundled in the signed package instead. The X-Ray SDK is loaded only when
 tracing is switched on. Everything a handler's first event needs is imported with the handler
 module, at INIT, which Lambda runs with a full vCPU; an invocation gets CPU in proportion to
-memory, about 0.29 vCPU at 512 MB (README, Performance). Only AWS clients are built on first use.
+memory, about 0.29 vCPU at 512 MB (README, Performance). On Lambda the AWS clients are built at
+INIT too (snapshot.at_init, tests/test_snapstart.py); here, under moto, on first use.
 Sources: https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html (one vCPU at
 1,769 MB) and AWS's serverlessland guide "Utilize initialization phase" (a full vCPU at INIT, up
 to 10 s, for on-demand functions; none for provisioned concurrency).

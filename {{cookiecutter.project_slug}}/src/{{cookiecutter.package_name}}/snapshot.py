@@ -3,10 +3,11 @@
 Under ``snapstart=yes`` (template.yaml: ``SnapStart: ApplyOn: PublishedVersions``) Lambda runs
 the handler module's import once per published version, snapshots the memory, and resumes
 every new execution environment of that version from the same snapshot (docs/snapstart.md).
-Whatever the import made unique would then be shared by all of them. Here nothing unique is
-made at import: the import loads every module the handlers need (INIT has a full vCPU, the
-invocation its memory's share), while AWS clients, the idempotency store, the signing key and
-the settings are built on first use, behind ``functools.cache``. After a restore this module:
+Whatever the import made unique would then be shared by all of them. The import loads every
+module the handlers need (INIT has a full vCPU, the invocation its memory's share) and, on
+Lambda, builds the AWS clients (``at_init``), which hold credentials and connections; the
+idempotency store, the signing key and the settings are built on first use, behind
+``functools.cache``. After a restore this module:
 
 - reseeds ``random`` (Python seeds it once, at interpreter start: every restored environment
   would draw the same numbers; ``uuid4`` and ``secrets`` read the OS and need nothing);

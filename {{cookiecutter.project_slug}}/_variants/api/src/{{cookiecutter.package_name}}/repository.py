@@ -1,4 +1,4 @@
-"""The items table (items.py; tables.py: the DynamoDB client is created on first use)."""
+"""The items table (items.py; tables.py: the DynamoDB client, built at INIT on Lambda)."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ steps, and why each may run again: ``rotation_steps.py``.
 Lambda imports this module at cold start, when the init gets a full vCPU; an invocation gets
 CPU in proportion to memory, about 0.29 vCPU at 512 MB (README, Performance). So the import
 loads all the first step needs: ``rotation_steps``, with pydantic, the request model, the
-signing rules, boto3. Only the Secrets Manager client waits for first use.
+signing rules, boto3. On Lambda the Secrets Manager client is built then too (snapshot.at_init).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ field does, how its arguments and result are checked and how a refusal is answer
 Lambda imports this module at cold start, when the init gets a full vCPU; an invocation gets
 CPU in proportion to memory, about 0.29 vCPU at 512 MB (README, Performance). So the import
 loads all the first event needs: ``fields``, with Powertools' resolver and idempotency,
-pydantic, the models, boto3. Only AWS clients wait for first use (tables.py).
+pydantic, the models, boto3. On Lambda the AWS clients are built then too (snapshot.at_init).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The restock requests table (tables.py: the DynamoDB client is created on first use)."""
+"""The restock requests table (tables.py: the DynamoDB client, built at INIT on Lambda)."""
 
 from __future__ import annotations
 

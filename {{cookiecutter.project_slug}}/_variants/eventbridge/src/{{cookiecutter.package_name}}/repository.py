@@ -1,4 +1,4 @@
-"""The orders table (tables.py: the DynamoDB client is created on first use)."""
+"""The orders table (tables.py: the DynamoDB client, built at INIT on Lambda)."""
 
 from __future__ import annotations
 
