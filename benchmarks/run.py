@@ -282,8 +282,9 @@ def resolve(value: Any, template: Mapping[str, Any], stack: str) -> Any:
     if tag == "!GetAtt":
         return ref(argument if isinstance(argument, str) else ".".join(argument))
     if tag == "!Sub":
-        text = argument if isinstance(argument, str) else argument[0]
-        return re.sub(r"\$\{([^}]+)\}", lambda match: ref(match.group(1)), text)
+        text, variables = (argument, {}) if isinstance(argument, str) else (argument[0], argument[1])
+        values = {name: str(resolve(value, template, stack)) for name, value in variables.items()}
+        return re.sub(r"\$\{([^}]+)\}", lambda match: values.get(match.group(1)) or ref(match.group(1)), text)
     if tag == "!Join":
         return str(argument[0]).join(str(resolve(part, template, stack)) for part in resolve(argument[1], template, stack))
     if tag == "!Split":
