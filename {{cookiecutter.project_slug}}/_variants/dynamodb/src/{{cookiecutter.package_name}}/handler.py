@@ -5,8 +5,8 @@ makes a record fail: ``processing.py``.
 
 Lambda imports this module at cold start, when the init gets a full vCPU; an invocation gets
 CPU in proportion to memory, about 0.29 vCPU at 512 MB (README, Performance). So the import
-loads all the first event needs: ``processing``, with pydantic, the models, Powertools' batch
-utility and idempotency, boto3. On Lambda the AWS clients are built then too (snapshot.at_init).
+loads all the first event needs: ``processing``, with pydantic, the models, the batch loop,
+Powertools' parser models and idempotency, boto3. On Lambda the AWS clients are built then too (snapshot.at_init).
 """
 
 from __future__ import annotations

@@ -19,7 +19,6 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.utilities.batch import EventType
 
 from . import batch, logic, restock, tracing
 from .batch import MalformedBatchError as MalformedBatchError  # what the handler raises on a malformed event
@@ -41,12 +40,10 @@ def idempotency_config() -> IdempotencyConfig:
     return restock.idempotency_config(expires_after_seconds=48 * 3600)  # longer than the stream keeps a record (24 h)
 
 
-def stream_position(record: Any) -> tuple[str | None, str | None]:
+def stream_position(record: dict[str, Any]) -> tuple[str | None, str]:
     """The record's event id (its correlation id) and its sequence number (where Lambda retries
-    from), from the parsed model or, for a record that did not parse, Powertools' raw record."""
-    if isinstance(record, StockStreamRecord):
-        return record.eventID, record.dynamodb.SequenceNumber
-    return getattr(record, "event_id", None), getattr(getattr(record, "dynamodb", None), "sequence_number", None)
+    from; ``ensure_batch`` checked that every record has one)."""
+    return record.get("eventID"), record["dynamodb"]["SequenceNumber"]
 
 
 report_failure = batch.FailureReport(
@@ -89,6 +86,4 @@ def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         raised="the event is not a DynamoDB stream batch of records with sequence numbers",
     )
     idempotency_config().register_lambda_context(context)
-    # A processor per invocation: it holds the batch's results, which must never outlive it.
-    processor = batch.ReportingBatchProcessor(EventType.DynamoDBStreams, StockStreamRecord, report_failure)
-    return batch.process(event, context, record_handler, processor)
+    return batch.process(event, record_handler, report_failure)

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import EventType
 
 from . import batch, idempotency, logic, tracing
 from .batch import MalformedBatchError as MalformedBatchError  # what the handler raises on a malformed event
@@ -52,11 +51,10 @@ def idempotency_config() -> IdempotencyConfig:
     )
 
 
-def message_id(record: Any) -> tuple[str | None, str | None]:
-    """The message id is both the correlation id and what Lambda retries a record by. A record
-    that did not parse arrives as Powertools' SQSRecord (``message_id``), others as OrderMessage."""
-    found = getattr(record, "messageId", None) or getattr(record, "message_id", None)
-    return found, found
+def message_id(record: dict[str, Any]) -> tuple[str, str]:
+    """The message id is both the correlation id and what Lambda retries a record by
+    (``ensure_batch`` checked that every record has one)."""
+    return record["messageId"], record["messageId"]
 
 
 report_failure = batch.FailureReport(
@@ -120,6 +118,4 @@ def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         raised="the event is not an SQS batch of records with message ids",
     )
     idempotency_config().register_lambda_context(context)
-    # A processor per invocation: it holds the batch's results, which must never outlive it.
-    processor = batch.ReportingBatchProcessor(EventType.SQS, OrderMessage, report_failure)
-    return batch.process(event, context, record_handler, processor)
+    return batch.process(event, record_handler, report_failure)
