@@ -13,11 +13,9 @@ function writes; the handler returns it in a ``StockChangeHandled``.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from aws_lambda_powertools.utilities.parser import BaseEnvelope
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
-from aws_lambda_powertools.utilities.parser.types import T
 from pydantic import BaseModel, ConfigDict, Field
 
 # Must match the pipe's target parameters and the rule's pattern in template.yaml (a test compares them).
@@ -36,22 +34,6 @@ CountText = Annotated[str, Field(pattern=r"^[0-9]{1,10}$", description="A whole 
 
 
 # ---------------------------------------------------------------------------- the event
-class StockLevelChangedEvent(EventBridgeModel):
-    """The EventBridge envelope: only this source and detail type are accepted."""
-
-    source: Literal["com.example.inventory"]
-    detail_type: Literal["StockLevelChanged"] = Field(alias="detail-type")
-
-
-class StockLevelChangedEnvelope(BaseEnvelope):
-    """Powertools' EventBridge envelope, stricter: the envelope must be a StockLevelChanged
-    event of the inventory service before its ``detail`` is parsed with the given model."""
-
-    def parse(self, data: dict[str, Any] | Any | None, model: type[T]) -> T | None:
-        envelope = StockLevelChangedEvent.model_validate(data)
-        return self._parse(data=envelope.detail, model=model)
-
-
 class LevelsBefore(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -76,6 +58,16 @@ class StockLevelChangedDetail(BaseModel):
     sku: Sku
     before: LevelsBefore
     after: LevelsAfter
+
+
+class StockLevelChangedEvent(EventBridgeModel):
+    """The EventBridge event: only this source and detail type are accepted, and its ``detail``
+    is parsed with its model. One model, not Powertools' ``parse`` with an envelope: importing
+    ``BaseEnvelope`` loads every Powertools envelope, about 110 ms of a cold start."""
+
+    source: Literal["com.example.inventory"]
+    detail_type: Literal["StockLevelChanged"] = Field(alias="detail-type")
+    detail: StockLevelChangedDetail  # narrows EventBridgeModel's detail
 
 
 # ---------------------------------------------------------------------------- the business payload
