@@ -422,7 +422,37 @@ def task_dir(source: Path, destination: Path, bytecode: bool, python: Path) -> P
     return destination
 
 
-def cold_imports(jobs: list[tuple[str, list[str], dict[str, str]]], runs: int) -> dict[str, Cold]:
+ImportJob = tuple[str, list[str], dict[str, str]]  # label, command, environment
+
+
+def reference_environment() -> dict[str, str]:
+    return {**base_environment(), **LAMBDA_ENVIRONMENT, **REFERENCE_ENVIRONMENT, "AWS_LAMBDA_FUNCTION_NAME": "hello-world"}
+
+
+def function_environment(function: Function) -> dict[str, str]:
+    return {**base_environment(), **LAMBDA_ENVIRONMENT, **function.environment, "AWS_LAMBDA_FUNCTION_NAME": function.logical_id}
+
+
+def import_job(label: str, interpreter: Path, module: str, env: dict[str, str], code: Path | None = None) -> ImportJob:
+    """One cold import of ``module``, ended before the interpreter's teardown (INIT_ONLY)."""
+    with_code = env if code is None else {**env, "PYTHONPATH": str(code)}
+    return (label, [str(interpreter), "-B", "-c", INIT_ONLY.format(module=module)], with_code)
+
+
+def baseline_job(interpreter: Path) -> ImportJob:
+    return import_job("python -c pass", interpreter, "os", base_environment())
+
+
+def function_jobs(functions: list[Function], project: Path, work: Path, tag: str, compiled: bool, interpreter: Path) -> list[ImportJob]:
+    """Each function's cold import from its own task directory (``work/task-<tag>-<id>``)."""
+    jobs = []
+    for function in functions:
+        code = task_dir(project / function.code_uri, work / f"task-{tag}-{function.logical_id}", compiled, interpreter)
+        jobs.append(import_job(function.module, interpreter, function.module, function_environment(function), code))
+    return jobs
+
+
+def cold_imports(jobs: list[ImportJob], runs: int) -> dict[str, Cold]:
     """Interleaved rounds, rotated, so that every label sees the same machine load."""
     samples: dict[str, list[Cold]] = {label: [] for label, _, _ in jobs}
     for round_ in range(runs):
@@ -528,33 +558,15 @@ def measure(variant: str, template: Path, work: Path, args: argparse.Namespace, 
         interpreter = venvs[venv_name]
         tag = name.split(" ")[0] + ("-pyc" if compiled else "")
         reference_code = task_dir(REFERENCE.parent, work / f"task-{tag}-reference", compiled, interpreter)
-        reference_env = {**base_environment(), **LAMBDA_ENVIRONMENT, **REFERENCE_ENVIRONMENT, "AWS_LAMBDA_FUNCTION_NAME": "hello-world"}
-        jobs: list[tuple[str, list[str], dict[str, str]]] = [
-            ("python -c pass", [str(interpreter), "-B", "-c", INIT_ONLY.format(module="os")], base_environment()),
-            (
-                REFERENCE_SAME_VENV,
-                [str(interpreter), "-B", "-c", INIT_ONLY.format(module="hello_world")],
-                {**reference_env, "PYTHONPATH": str(reference_code)},
-            ),
-            (
-                REFERENCE_WITH_WORK,
-                [str(interpreter), "-B", "-c", INIT_ONLY.format(module="hello_world_with_work")],
-                {**reference_env, "PYTHONPATH": str(reference_code)},
-            ),
+        jobs = [
+            baseline_job(interpreter),
+            import_job(REFERENCE_SAME_VENV, interpreter, "hello_world", reference_environment(), reference_code),
+            import_job(REFERENCE_WITH_WORK, interpreter, "hello_world_with_work", reference_environment(), reference_code),
+            *function_jobs(functions, project, work, tag, compiled, interpreter),
         ]
-        for function in functions:
-            code = task_dir(project / function.code_uri, work / f"task-{tag}-{function.logical_id}", compiled, interpreter)
-            env = {**base_environment(), **LAMBDA_ENVIRONMENT, **function.environment, "AWS_LAMBDA_FUNCTION_NAME": function.logical_id, "PYTHONPATH": str(code)}
-            jobs.append((function.module, [str(interpreter), "-B", "-c", INIT_ONLY.format(module=function.module)], env))
         if name == deployed:
             shipped = task_dir(REFERENCE.parent, work / "task-shipped-reference", False, venvs["deps source"])
-            jobs.append(
-                (
-                    REFERENCE_AS_SHIPPED,
-                    [str(venvs["deps source"]), "-B", "-c", INIT_ONLY.format(module="hello_world")],
-                    {**reference_env, "PYTHONPATH": str(shipped)},
-                )
-            )
+            jobs.append(import_job(REFERENCE_AS_SHIPPED, venvs["deps source"], "hello_world", reference_environment(), shipped))
         runs = args.runs if name == deployed else max(3, args.runs // 2)
         log(f"[{variant}] cold imports, {name}: {runs} rounds")
         result.cold[name] = cold_imports(jobs, runs)
@@ -563,7 +575,7 @@ def measure(variant: str, template: Path, work: Path, args: argparse.Namespace, 
     tag = f"{deployed.split(' ')[0]}{'-pyc' if compiled else ''}"
     first_invokes(result, functions, venvs[venv_name], work, tag, project, args.runs)
     for function in functions:
-        env = {**base_environment(), **LAMBDA_ENVIRONMENT, **function.environment, "AWS_LAMBDA_FUNCTION_NAME": function.logical_id}
+        env = function_environment(function)
         log(f"[{variant}] warm invokes of {function.module}")
         result.warm[function.module] = probe(venvs["deps bytecode"], work / f"task-{tag}-{function.logical_id}", function, function_events(project, variant, function), variant, env, "warm", work, project)
 
@@ -593,12 +605,12 @@ def first_invokes(result: Result, functions: list[Function], interpreter: Path, 
     """Import + first invocation in a fresh interpreter, as deployed, each round also the
     reference's (its GET /hello), so the two see the same machine load."""
     reference = Function("hello-world", "hello_world", "lambda_handler", "", REFERENCE_ENVIRONMENT, True)
-    reference_env = {**base_environment(), **LAMBDA_ENVIRONMENT, **REFERENCE_ENVIRONMENT, "AWS_LAMBDA_FUNCTION_NAME": "hello-world"}
+    reference_env = reference_environment()
     samples: dict[str, list[dict[str, Any]]] = {}
     log(f"[{result.variant}] first invokes, {runs} rounds with the reference's")
     for _ in range(runs):
         for function in functions:
-            env = {**base_environment(), **LAMBDA_ENVIRONMENT, **function.environment, "AWS_LAMBDA_FUNCTION_NAME": function.logical_id}
+            env = function_environment(function)
             code = work / f"task-{tag}-{function.logical_id}"
             events = function_events(project, result.variant, function)
             samples.setdefault(function.module, []).append(probe(interpreter, code, function, events, result.variant, env, "first", work, project))
@@ -628,24 +640,12 @@ def measure_signed(
     project, _ = bake(template, work / "bake-signed", answers)
     functions = functions_of(project)
     interpreter = venvs["deps bytecode"]
-    reference_env = {**base_environment(), **LAMBDA_ENVIRONMENT, **REFERENCE_ENVIRONMENT, "AWS_LAMBDA_FUNCTION_NAME": "hello-world"}
-    jobs: list[tuple[str, list[str], dict[str, str]]] = [
-        ("python -c pass", [str(interpreter), "-B", "-c", INIT_ONLY.format(module="os")], base_environment()),
-        (
-            REFERENCE_AS_SHIPPED,
-            [str(venvs["deps source"]), "-B", "-c", INIT_ONLY.format(module="hello_world")],
-            {**reference_env, "PYTHONPATH": str(work / "task-shipped-reference")},
-        ),
-        (
-            REFERENCE_WITH_WORK,
-            [str(interpreter), "-B", "-c", INIT_ONLY.format(module="hello_world_with_work")],
-            {**reference_env, "PYTHONPATH": str(work / "task-layer-pyc-reference")},
-        ),
+    jobs = [
+        baseline_job(interpreter),
+        import_job(REFERENCE_AS_SHIPPED, venvs["deps source"], "hello_world", reference_environment(), work / "task-shipped-reference"),
+        import_job(REFERENCE_WITH_WORK, interpreter, "hello_world_with_work", reference_environment(), work / "task-layer-pyc-reference"),
+        *function_jobs(functions, project, work, "signed", True, interpreter),
     ]
-    for function in functions:
-        code = task_dir(project / function.code_uri, work / f"task-signed-{function.logical_id}", True, interpreter)
-        env = {**base_environment(), **LAMBDA_ENVIRONMENT, **function.environment, "AWS_LAMBDA_FUNCTION_NAME": function.logical_id, "PYTHONPATH": str(code)}
-        jobs.append((function.module, [str(interpreter), "-B", "-c", INIT_ONLY.format(module=function.module)], env))
     log(f"[{result.variant}] cold imports, signed package: {args.runs} rounds")
     result.signed_cold = cold_imports(jobs, args.runs)
     if args.skip_build or runtime is None:
