@@ -85,6 +85,11 @@ REFERENCES = ("python -c pass", REFERENCE_SAME_VENV, REFERENCE_WITH_WORK, REFERE
 # provisioned concurrency, which has no INIT burst (its INIT runs before any request).
 ONE_VCPU_MB = 1769
 PACKAGE_ZIPPED_MAX_MB = 2.0
+# The token authorizer (api_auth=oidc) must bundle PyJWT and cryptography: no AWS layer has
+# them, and verifying RS/PS/ES signatures without cryptography would be crypto of our own.
+# cryptography 50's manylinux wheel alone is 4.75 MB zipped (cffi 0.22, PyJWT 0.03); its
+# budget is those plus its code, so anything else it starts bundling still fails.
+PACKAGE_ZIPPED_MAX_MB_BY_FUNCTION = {"AuthorizerFunction": 6.0}
 # A cold import ends with the import: Lambda's process lives on after INIT, so its exit is no
 # part of a cold start. os._exit skips the interpreter's teardown, which took 0 to 150 ms of
 # CPU after our handlers' import (freeing boto3's and pydantic's objects) and less after hello
@@ -717,6 +722,10 @@ def ratio_misses(what: str, starts: Mapping[str, Mapping[str, ColdStart]], refer
     return misses
 
 
+def package_budget_mb(logical_id: str) -> float:
+    return PACKAGE_ZIPPED_MAX_MB_BY_FUNCTION.get(logical_id, PACKAGE_ZIPPED_MAX_MB)
+
+
 def budget_misses(result: Result) -> list[str]:
     starts = cold_starts(result, result.cold.get(deployed_mode(result), {}))
     if not starts:
@@ -725,8 +734,9 @@ def budget_misses(result: Result) -> list[str]:
     if result.signed_cold:
         misses += ratio_misses(f"{result.variant}, signed", cold_starts(result, result.signed_cold), REFERENCE_WITH_WORK, WORK_MATCHED_MAX_RATIO)
     for logical_id, size in result.package.items():
-        if size["zipped_mb"] > PACKAGE_ZIPPED_MAX_MB:
-            misses.append(f"{result.variant}: {logical_id} package is {size['zipped_mb']:.2f} MB zipped (budget {PACKAGE_ZIPPED_MAX_MB} MB)")
+        budget = package_budget_mb(logical_id)
+        if size["zipped_mb"] > budget:
+            misses.append(f"{result.variant}: {logical_id} package is {size['zipped_mb']:.2f} MB zipped (budget {budget} MB)")
     for module, events in result.warm.items():
         for label, numbers in events.items():
             if numbers["p50_us"] > WARM_P50_MAX_US:
@@ -794,7 +804,8 @@ def table(result: Result) -> Iterator[str]:
         for label, numbers in events.items():
             yield f"warm invoke {module} {label:9}: p50 {numbers['p50_us']:7.0f} us  p99 {numbers['p99_us']:7.0f} us  ({numbers['status']})"
     for logical_id, size in result.package.items():
-        yield f"package {logical_id}: {size['unzipped_mb']:.2f} MB unzipped, {size['zipped_mb']:.3f} MB zipped"
+        budget = package_budget_mb(logical_id)
+        yield f"package {logical_id}: {size['unzipped_mb']:.2f} MB unzipped, {size['zipped_mb']:.3f} MB zipped (budget {budget} MB)"
     if result.signed_cold:
         shipped = result.signed_cold[REFERENCE_AS_SHIPPED]
         yield "cold import, signed package (code_signing=yes: dependencies bundled, bytecode from make build):"
@@ -858,7 +869,7 @@ def main(argv: list[str] | None = None) -> int:
     for result in results:
         print("\n".join(table(result)))
     report = {
-        "budgets": {"work_matched_max_ratio": WORK_MATCHED_MAX_RATIO, "one_vcpu_mb": ONE_VCPU_MB, "package_zipped_max_mb": PACKAGE_ZIPPED_MAX_MB, "warm_p50_max_us": WARM_P50_MAX_US},
+        "budgets": {"work_matched_max_ratio": WORK_MATCHED_MAX_RATIO, "one_vcpu_mb": ONE_VCPU_MB, "package_zipped_max_mb": PACKAGE_ZIPPED_MAX_MB, "package_zipped_max_mb_by_function": PACKAGE_ZIPPED_MAX_MB_BY_FUNCTION, "warm_p50_max_us": WARM_P50_MAX_US},
         "machine": {"cpus": os.cpu_count(), "architecture": platform.machine(), "python": platform.python_version(), "load_average": os.getloadavg()},
         "results": [{**asdict(result), "cold_starts": modelled(result)} for result in results],
         "budget_misses": misses,
