@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from . import async_invocation, logic, restock, tracing
 from .async_invocation import describe
 from .logic import RestockRequest
-from .models import ChangeId, StockChange, StockLevelChangedEvent
+from .models import ChangeId, StockChange, detail_of
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
@@ -80,7 +80,7 @@ def request_restock_once() -> Callable[..., RestockRequest]:
 
 def parse_change(event: Any) -> StockChange:
     try:
-        detail = StockLevelChangedEvent.model_validate(event).detail
+        detail = detail_of(event)
     except ValidationError as error:
         raise InvalidEventError(f"not a StockLevelChanged event of version 1 ({describe(error)})") from None
     return StockChange.from_detail(detail)
