@@ -15,9 +15,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from aws_lambda_powertools.utilities.parser import BaseEnvelope
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
-from aws_lambda_powertools.utilities.parser.types import T
 from pydantic import BaseModel, ConfigDict, Field
 
 # Must match the pipe's target parameters and the rule's pattern in template.yaml (a test compares them).
@@ -41,15 +39,6 @@ class StockLevelChangedEvent(EventBridgeModel):
 
     source: Literal["com.example.inventory"]
     detail_type: Literal["StockLevelChanged"] = Field(alias="detail-type")
-
-
-class StockLevelChangedEnvelope(BaseEnvelope):
-    """Powertools' EventBridge envelope, stricter: the envelope must be a StockLevelChanged
-    event of the inventory service before its ``detail`` is parsed with the given model."""
-
-    def parse(self, data: dict[str, Any] | Any | None, model: type[T]) -> T | None:
-        envelope = StockLevelChangedEvent.model_validate(data)
-        return self._parse(data=envelope.detail, model=model)
 
 
 class LevelsBefore(BaseModel):
@@ -76,6 +65,14 @@ class StockLevelChangedDetail(BaseModel):
     sku: Sku
     before: LevelsBefore
     after: LevelsAfter
+
+
+def detail_of(event: Any) -> StockLevelChangedDetail:
+    """The detail of ``event``, which must be a StockLevelChanged event of the inventory service
+    before its ``detail`` is parsed (ValidationError otherwise, from either step). Powertools'
+    ``BaseEnvelope`` and ``parse`` would do the same, but importing ``BaseEnvelope`` loads every
+    envelope Powertools has, with their event models: about 70 ms of CPU per cold start."""
+    return StockLevelChangedDetail.model_validate(StockLevelChangedEvent.model_validate(event).detail)
 
 
 # ---------------------------------------------------------------------------- the business payload

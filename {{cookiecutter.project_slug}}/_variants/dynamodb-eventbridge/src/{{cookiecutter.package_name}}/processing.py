@@ -20,16 +20,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.utilities.parser import parse
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from . import async_invocation, logic, restock, tracing
 from .async_invocation import describe
 from .logic import RestockRequest
-from .models import ChangeId, StockChange, StockLevelChangedDetail, StockLevelChangedEnvelope
+from .models import ChangeId, StockChange, detail_of
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
@@ -81,10 +80,7 @@ def request_restock_once() -> Callable[..., RestockRequest]:
 
 def parse_change(event: Any) -> StockChange:
     try:
-        detail = cast(
-            StockLevelChangedDetail,
-            parse(event=event, model=StockLevelChangedDetail, envelope=StockLevelChangedEnvelope),
-        )
+        detail = detail_of(event)
     except ValidationError as error:
         raise InvalidEventError(f"not a StockLevelChanged event of version 1 ({describe(error)})") from None
     return StockChange.from_detail(detail)
