@@ -4,8 +4,8 @@ Lambda imports this module at cold start, when the init gets a full vCPU; an inv
 CPU in proportion to memory, about 0.29 vCPU at 512 MB (README, Performance). So the import
 loads all the first request needs: ``routes``, with Powertools' resolver and its OpenAPI
 validation, pydantic, the models, Powertools idempotency and parameters, boto3. On Lambda the
-AWS clients and the signing key's providers are built then too (snapshot.at_init); the key
-itself is fetched on first use (signing.py).
+AWS clients are built then too (snapshot.at_init); the signing key's providers, which hold
+only their cache, and the key itself on first use (signing.py).
 """
 
 from __future__ import annotations

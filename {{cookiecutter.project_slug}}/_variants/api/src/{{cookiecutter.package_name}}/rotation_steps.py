@@ -19,21 +19,20 @@ already. A version that is neither the pending one nor the current one is refuse
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any, Literal
 
-import boto3
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict, Field
 
-from . import signing, snapshot
+from . import signing
+from .signing import Client
+from .signing import secrets_client as secrets_client  # the client the steps use, shared with signing
 
 CURRENT = signing.CURRENT
 PENDING = "AWSPENDING"
 # As the secret's GenerateSecretString in template.yaml: 64 letters and digits.
 KEY_LENGTH = 64
 
-Client = Any  # botocore clients are generated at run time and carry no static types
 Step = Literal["createSecret", "setSecret", "testSecret", "finishSecret"]
 
 logger = Logger()
@@ -51,12 +50,6 @@ class RotationRequest(BaseModel):
     step: Step = Field(alias="Step")
     secret_id: str = Field(alias="SecretId", min_length=1)
     token: str = Field(alias="ClientRequestToken", min_length=32, max_length=64)
-
-
-@snapshot.at_init
-@cache
-def secrets_client() -> Client:
-    return boto3.client("secretsmanager")
 
 
 def stages_of(client: Client, secret_id: str) -> dict[str, list[str]]:

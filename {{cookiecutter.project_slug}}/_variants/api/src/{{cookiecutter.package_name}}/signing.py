@@ -3,8 +3,10 @@
 The key is a secret: it lives in Secrets Manager, never in an environment variable (the
 function only gets the secret's ARN). Powertools fetches it on first use and caches it for
 five minutes, so a rotated key is picked up without a redeploy and without a call per request.
-Its providers use boto3's default session (a provider of Powertools' own would make a session,
-whose service models cost another 60 ms of CPU) and are built at INIT on Lambda (snapshot.py).
+Its providers share one Secrets Manager client with the rotation steps (``secrets_client``), on
+boto3's default session (a provider of Powertools' own would make a session, whose service
+models cost another 60 ms of CPU, and each client of its own another 4 ms); the client is built
+at INIT on Lambda (snapshot.py), the providers, which hold only their cache, on first use.
 
 Secrets Manager rotates the key (rotation.py): signing always uses the current version
 (AWSCURRENT); verification accepts the current and the previous one (AWSPREVIOUS), so what
@@ -38,18 +40,27 @@ def usable_key(key: Any) -> str:
     return key
 
 
+Client = Any  # botocore clients are generated at run time and carry no static types
+
+
 @snapshot.at_init
 @cache
+def secrets_client() -> Client:
+    """The function's one Secrets Manager client: the signing key's providers and the rotation
+    steps (rotation_steps.py) share it."""
+    return boto3.client("secretsmanager")
+
+
+@cache
 def current_keys() -> SecretsProvider:
-    return SecretsProvider(boto3_client=boto3.client("secretsmanager"))
+    return SecretsProvider(boto3_client=secrets_client())
 
 
-@snapshot.at_init
 @cache
 def previous_keys() -> SecretsProvider:
     """A provider of its own for AWSPREVIOUS: Powertools caches a secret by its name alone, so
     through the current keys' provider the previous key would replace the current one."""
-    return SecretsProvider(boto3_client=boto3.client("secretsmanager"))
+    return SecretsProvider(boto3_client=secrets_client())
 
 
 def signing_key() -> str:

@@ -24,6 +24,7 @@ def fresh_caches(table: Any) -> Iterator[None]:
         routes.create_once,
         repository.dynamodb_client,
         settings.settings,
+        signing.secrets_client,
         signing.current_keys,
         signing.previous_keys,
     )

@@ -1,10 +1,12 @@
 """The contract of the orders function: the EventBridge event that invokes it, the order in
 its ``detail``, and the record it writes and returns. Validated on the way in and out.
 
-The event is parsed with Powertools' EventBridge models through an envelope: the envelope
-model checks the event's source and detail type (the rule's pattern in ``template.yaml``
-filters on the same values; a test keeps them equal), then the ``detail`` is parsed as an
-``OrderPlaced``.
+The event is parsed with Powertools' EventBridge model, stricter: it checks the event's source
+and detail type (the rule's pattern in ``template.yaml`` filters on the same values; a test
+keeps them equal), then the ``detail`` is parsed as an ``OrderPlaced`` (``order_of``).
+Powertools' ``BaseEnvelope`` and ``parse`` would do the same two steps, but importing
+``BaseEnvelope`` loads every envelope Powertools has, with their event models: about 70 ms of
+CPU per cold start (README, Performance).
 """
 
 from __future__ import annotations
@@ -13,9 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from aws_lambda_powertools.utilities.parser import BaseEnvelope
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
-from aws_lambda_powertools.utilities.parser.types import T
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 # Must match the rule's event pattern in template.yaml (a test compares them).
@@ -37,15 +37,6 @@ class OrderPlacedEvent(EventBridgeModel):
 
     source: Literal["com.example.orders"]
     detail_type: Literal["OrderPlaced"] = Field(alias="detail-type")
-
-
-class OrderPlacedEnvelope(BaseEnvelope):
-    """Powertools' EventBridge envelope, stricter: the envelope itself must be an OrderPlaced
-    event of the orders service before its ``detail`` is parsed with the given model."""
-
-    def parse(self, data: dict[str, Any] | Any | None, model: type[T]) -> T | None:
-        envelope = OrderPlacedEvent.model_validate(data)
-        return self._parse(data=envelope.detail, model=model)
 
 
 # ---------------------------------------------------------------------------- the order
@@ -72,6 +63,12 @@ class OrderPlaced(BaseModel):
     @property
     def total(self) -> Decimal:
         return sum((line.unit_price * line.quantity for line in self.lines), Decimal("0.00"))
+
+
+def order_of(event: Any) -> OrderPlaced:
+    """The order in ``event``, which must be an OrderPlaced event of the orders service before
+    its ``detail`` is parsed (ValidationError otherwise, from either step)."""
+    return OrderPlaced.model_validate(OrderPlacedEvent.model_validate(event).detail)
 
 
 # ---------------------------------------------------------------------------- the output

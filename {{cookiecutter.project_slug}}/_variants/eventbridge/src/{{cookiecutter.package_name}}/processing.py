@@ -14,16 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import parse
 from pydantic import ValidationError
 
 from . import async_invocation, idempotency, logic, tracing
 from .async_invocation import describe
-from .models import OrderPlaced, OrderPlacedEnvelope, RecordedOrder
+from .models import OrderPlaced, RecordedOrder, order_of
 from .repository import OrderConflictError, OrderRepository
 from .settings import settings
 from .tables import dynamodb_client
@@ -102,9 +101,7 @@ def record_once() -> Callable[..., RecordedOrder]:
 
 def parse_order(event: Any) -> OrderPlaced:
     try:
-        # One OrderPlaced or a ValidationError: the envelope model requires ``detail`` to be an
-        # object, so Powertools' other return shapes (None, lists) cannot occur here.
-        return cast(OrderPlaced, parse(event=event, model=OrderPlaced, envelope=OrderPlacedEnvelope))
+        return order_of(event)
     except ValidationError as error:
         raise InvalidEventError(f"not an OrderPlaced event with a valid order ({describe(error)})") from None
 
