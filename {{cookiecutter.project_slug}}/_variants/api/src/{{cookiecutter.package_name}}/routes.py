@@ -184,15 +184,3 @@ def fail_closed(error: Exception) -> Response[str]:
     metrics.add_metric(name="ProcessingFailed", unit=MetricUnit.Count, value=1)
     logger.exception("Unhandled error")
     return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, "Internal server error")
-
-
-def build_route_validation() -> None:
-    """Powertools builds a route's validation (the pydantic fields of its parameters and of its
-    return value, the route's ``dependant``) on the route's first request, where an invocation
-    gets the memory's share of a vCPU; built here, at INIT, it costs a third as much."""
-    for registered in app._static_routes + app._dynamic_routes:  # Powertools has no public list
-        if registered.enable_validation is not False:  # the 405 routes validate nothing
-            _ = registered.dependant  # a cached property
-
-
-build_route_validation()
