@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import parse
 from pydantic import ValidationError
 
 from . import async_invocation, idempotency, logic, tracing
@@ -106,7 +105,7 @@ def record_once() -> Callable[..., IntakeReceipt]:
 
 def parse_notification(event: Any) -> DocumentNotification:
     try:
-        notification = parse(event=event, model=DocumentNotification)
+        notification = DocumentNotification.model_validate(event)
     except ValidationError as error:
         raise InvalidEventError(f"not an S3 notification of a new document ({describe(error)})") from None
     if any(item.s3.bucket.name != settings().documents_bucket for item in notification.Records):

@@ -42,6 +42,18 @@ def test_a_new_invoice_is_recorded(aws: Aws, lambda_context: FakeLambdaContext) 
     assert stored["version_id"]["S"] == event["Records"][0]["s3"]["object"]["versionId"]
 
 
+@pytest.mark.parametrize("source", ["s3.amazonaws.com", "2001:db8::7"])
+def test_requests_s3_made_itself_or_over_ipv6_are_accepted(
+    source: str, aws: Aws, lambda_context: FakeLambdaContext
+) -> None:
+    """S3 names itself as the source of the requests it makes (replication, Batch Operations)."""
+    event = aws.upload(INVOICE_KEY, load_document("invoice.json"))
+    event["Records"][0]["requestParameters"]["sourceIPAddress"] = source
+
+    [receipt] = handler.handler(event, lambda_context)["receipts"]
+    assert receipt["invoice_id"] == "INV-20260001"
+
+
 def test_url_encoded_unicode_keys_are_decoded(aws: Aws, lambda_context: FakeLambdaContext) -> None:
     key = "incoming/ACME Sàrl invoice №2026-0002.json"
     event = aws.upload(key, load_document("invoice.json"))
