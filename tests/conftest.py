@@ -16,6 +16,10 @@ def pytest_configure(config: pytest.Config) -> None:
     # pytest-cookies bakes the template named by --template (default "."): make it the
     # repository root whatever directory pytest was started from.
     config.option.template = str(ROOT)
+    # Let every interpreter the suite starts (xdist workers, the baked projects' tools and tests)
+    # cache its bytecode: with PYTHONDONTWRITEBYTECODE set, as some CI images set it, each of the
+    # hundreds of processes compiles all it imports again (checkov: 11 s of CPU instead of 7).
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 
 def pytest_report_header() -> str:

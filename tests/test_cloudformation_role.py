@@ -40,11 +40,15 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
+import boto3
 import pytest
+from samtranslator.sdk.parameter import SamParameterValues
+from samtranslator.translator import translator
 from support import (
     IAM_PREFIX,
     ROOT,
     TEMPLATE_DIR,
+    Answers,
     answers,
     baked_script,
     combination_id,
@@ -795,16 +799,31 @@ def sam_transform() -> ModuleType:
     return baked_script("sam_transform")
 
 
-def renders(event_source: str) -> Iterator[tuple[str, str, list[dict[str, str]]]]:
+PART_ANSWERS = ("event_source", "kms", "python_runtime")
+
+
+def with_pipeline(part: tuple[str, ...]) -> list[Answers]:
+    return [
+        combination
+        for combination in enabled_combinations()
+        if combination["ci"] != "none" and tuple(combination[name] for name in PART_ANSWERS) == part
+    ]
+
+
+# The test runs in parts, one per event source, kms and runtime answer, that pytest-xdist spreads
+# over its workers (the api's alone took 394 s in one). kms and the runtime change every stack
+# (the key and what it encrypts, each function's Runtime), so no two parts transform the same stack.
+PARTS = sorted({tuple(combination[name] for name in PART_ANSWERS) for combination in enabled_combinations() if combination["ci"] != "none"})
+
+
+def renders(part: tuple[str, ...]) -> Iterator[tuple[str, str, list[dict[str, str]]]]:
     """(template.yaml, bootstrap.yaml, the combinations that render them) for every accepted
-    combination with a pipeline and this event source."""
+    combination with a pipeline and these PART_ANSWERS."""
     env, _ = stack_environment()
     bootstrap_template = env.get_template("pipeline/bootstrap.yaml")
     base = answers()
     seen: dict[tuple[str, str], list[dict[str, str]]] = {}
-    for combination in enabled_combinations():
-        if combination["event_source"] != event_source or combination["ci"] == "none":
-            continue
+    for combination in with_pipeline(part):
         context = base | combination
         stack_template = env.get_template(stack_source(context))  # an overlay's stack for its answers
         key = (stack_template.render(cookiecutter=context), bootstrap_template.render(cookiecutter=context))
@@ -868,9 +887,32 @@ def needs(stack: Stack) -> list[Need]:
     return found
 
 
-@pytest.mark.parametrize("event_source", enabled_values()["event_source"])
-def test_the_cloudformation_role_may_do_what_every_handler_of_the_stack_calls(event_source: str, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def translator_setup_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """aws-sam-translator validates its bundled policy templates against their JSON schema,
+    and builds a boto3 session only to read the region, on every transform: half of each of
+    the thousands of transforms here. Both are the same each time: build them once."""
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)  # the translator wants a region; no credentials, no call
+    plugin = functools.cache(translator.make_policy_template_for_function_plugin)
+    monkeypatch.setattr(translator, "make_policy_template_for_function_plugin", plugin)
+    session = boto3.session.Session()
+    add_pseudo_parameter_values = SamParameterValues.add_pseudo_parameter_values
+    monkeypatch.setattr(
+        SamParameterValues, "add_pseudo_parameter_values", lambda values, given=None: add_pseudo_parameter_values(values, given or session)
+    )
+
+
+@functools.cache
+def execution_role(bootstrap_text: str) -> tuple[str, dict[str, Any]]:
+    """The CloudFormation role of a rendered bootstrap, as a key, and the parsed bootstrap:
+    the combinations of a stack share a few bootstraps, parsed once each."""
+    bootstrap = load_yaml(bootstrap_text)
+    return json.dumps(bootstrap["Resources"]["CloudFormationExecutionRole"], sort_keys=True), bootstrap
+
+
+@pytest.mark.parametrize("part", PARTS, ids=["-".join(part) for part in PARTS])
+@pytest.mark.usefixtures("translator_setup_once")
+def test_the_cloudformation_role_may_do_what_every_handler_of_the_stack_calls(part: tuple[str, ...]) -> None:
     logging.getLogger("samtranslator").setLevel(logging.ERROR)
     transform = sam_transform()
     slug = answers()["project_slug"]
@@ -880,11 +922,10 @@ def test_the_cloudformation_role_may_do_what_every_handler_of_the_stack_calls(ev
     done: set[tuple[str, str]] = set()
     problems: dict[str, dict[str, str]] = {}
     combinations_checked = 0
-    for stack_text, bootstrap_text, combinations in renders(event_source):
+    for stack_text, bootstrap_text, combinations in renders(part):
         combinations_checked += len(combinations)
-        bootstrap = load_yaml(bootstrap_text)
         # Bootstraps that differ only outside the CloudFormation role (the CI's OIDC trust) are one case.
-        role_key = json.dumps(bootstrap["Resources"]["CloudFormationExecutionRole"], sort_keys=True)
+        role_key, bootstrap = execution_role(bootstrap_text)
         if (stack_text, role_key) in done:
             continue
         done.add((stack_text, role_key))
