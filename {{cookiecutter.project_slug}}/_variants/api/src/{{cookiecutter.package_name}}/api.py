@@ -3,9 +3,9 @@
 Lambda imports this module at cold start, when the init gets a full vCPU; an invocation gets
 CPU in proportion to memory, about 0.29 vCPU at 512 MB (README, Performance). So the import
 loads all the first request needs: ``routes``, with Powertools' resolver and its OpenAPI
-validation, pydantic, the models, Powertools idempotency and parameters, boto3. On Lambda the
-AWS clients are built then too (snapshot.at_init); the signing key's providers, which hold
-only their cache, and the key itself on first use (signing.py).
+validation, pydantic, the models, Powertools idempotency, boto3. On Lambda the AWS clients
+are built then too (snapshot.at_init); the signing key's caches and the key itself on first
+use (signing.py).
 """
 
 from __future__ import annotations

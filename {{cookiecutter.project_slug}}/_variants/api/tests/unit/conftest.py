@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from aws_lambda_powertools.utilities import parameters
 
 from {{ cookiecutter.package_name }} import repository, routes, settings, signing
 
@@ -17,7 +16,6 @@ from tests.support.observability import log_output as log_output  # a fixture, f
 @pytest.fixture(autouse=True)
 def fresh_caches(table: Any) -> Iterator[None]:
     """Clients, settings and secrets are cached per process; each test gets the moto-backed ones."""
-    parameters.clear_caches()  # type: ignore[no-untyped-call]
     yield from cleared(
         routes.store,
         routes.idempotency_config,
@@ -28,4 +26,3 @@ def fresh_caches(table: Any) -> Iterator[None]:
         signing.current_keys,
         signing.previous_keys,
     )
-    parameters.clear_caches()  # type: ignore[no-untyped-call]

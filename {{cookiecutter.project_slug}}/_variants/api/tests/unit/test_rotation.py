@@ -10,10 +10,11 @@ import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+from botocore.exceptions import ClientError
 from moto.awslambda.models import LambdaBackend
 
 from {{ cookiecutter.package_name }} import rotation, rotation_steps, settings, signing
@@ -314,24 +315,37 @@ def test_keys_are_cached_as_before_and_the_previous_key_apart_from_the_current_o
     assert signing.signing_key() == key_in("AWSCURRENT")  # the previous key did not replace it
 
 
+def test_a_key_is_read_again_once_its_cache_expires(
+    secrets_manager: SecretsManager, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = [1000.0]
+    monkeypatch.setattr(signing, "time", SimpleNamespace(monotonic=lambda: now[0]))
+    before = signing.signing_key()
+    secrets_manager.rotate()
+    now[0] += signing.KEY_CACHE_SECONDS - 1
+    assert signing.signing_key() == before
+    now[0] += 1
+    assert signing.signing_key() == key_in("AWSCURRENT")
+
+
 def test_a_failure_to_read_the_previous_key_is_not_taken_for_no_previous_key(
     secrets_manager: SecretsManager, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    denied = GetParameterError("An error occurred (AccessDeniedException) when calling the GetSecretValue operation")
+    secrets = signing.secrets_client()
+    read = secrets.get_secret_value
 
-    def refuse(*_args: Any, **_kwargs: Any) -> None:
-        raise denied
+    def refuse_the_previous_key(**request: Any) -> Any:
+        if request.get("VersionStage") == signing.PREVIOUS:
+            raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "denied"}}, "GetSecretValue")
+        return read(**request)
 
-    monkeypatch.setattr(signing.previous_keys(), "get", refuse)
-    with pytest.raises(GetParameterError, match="AccessDenied"):
+    monkeypatch.setattr(secrets, "get_secret_value", refuse_the_previous_key)
+    with pytest.raises(ClientError, match="AccessDenied"):
         signing.verify(uuid.uuid4().hex, "0" * 64)  # fails closed: an error, never "no previous key"
 
 
 def signing_key_cache_expires() -> None:
-    """What KEY_CACHE_SECONDS later looks like: Powertools reads the secret again."""
-    from aws_lambda_powertools.utilities import parameters
-
-    parameters.clear_caches()  # type: ignore[no-untyped-call]
+    """What KEY_CACHE_SECONDS later looks like: the secret is read again."""
     signing.current_keys.cache_clear()
     signing.previous_keys.cache_clear()
 
