@@ -28,9 +28,10 @@ from typing import Any
 import pytest
 from cfnlint.decode import decode_str
 
-from {{ cookiecutter.package_name }} import tracing
+from {{ cookiecutter.package_name }} import init_phase, tracing
 
 from tests.support.first_events import FIRST_EVENTS
+from tests.support.lambda_runtime import import_at_init
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYER_PARAMETER = "PowertoolsLayerArn"
@@ -170,3 +171,27 @@ def test_the_first_invocation_imports_nothing_init_did_not(function: str) -> Non
     assert report["called"], f"{FIRST_EVENTS[module]} never invoked {module}.handler"
     assert report["loaded"] == [], f"the first invocation loaded {report['loaded']}: import them at module level"
     assert report["imported"] == [], f"the first invocation ran {report['imported']}: import at module level"
+
+
+# The functions of src/: the authorizer (authorizer/) imports neither boto3 nor pydantic's models.
+SERVICE_FUNCTIONS = sorted(name for name, p in functions(template()).items() if p.get("CodeUri", "src/") == "src/")
+COLLECTOR_STATE = "import gc, json; print(json.dumps([gc.isenabled(), gc.get_freeze_count()]))"
+
+
+@pytest.mark.parametrize("function", SERVICE_FUNCTIONS)
+def test_on_lambda_the_import_runs_without_the_cycle_collector_and_freezes_what_it_built(function: str) -> None:
+    module = functions(template())[function]["Handler"].rpartition(".")[0]
+    package = module.partition(".")[0]
+    paused = json.loads(import_at_init(package, COLLECTOR_STATE))
+    assert paused == [False, 0], "on Lambda, importing the package pauses the collector for the rest of INIT"
+    enabled, frozen = json.loads(import_at_init(module, COLLECTOR_STATE))
+    print(f"{module} at INIT on Lambda: {frozen} objects frozen")
+    assert enabled, f"{module} must end with init_phase.finished(): otherwise no cycle is ever collected"
+    assert frozen > 10_000, "what the import built (boto3, pydantic, Powertools) is frozen, not walked again"
+
+
+@pytest.mark.parametrize("function", SERVICE_FUNCTIONS)
+def test_off_lambda_the_collector_is_never_paused(function: str) -> None:
+    module = functions(template())[function]["Handler"].rpartition(".")[0]
+    assert json.loads(import_at_init(module, COLLECTOR_STATE, on_lambda=False)) == [True, 0]
+    assert not init_phase.PAUSED  # this test process is no Lambda either

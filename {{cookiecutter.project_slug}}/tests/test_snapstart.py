@@ -8,7 +8,6 @@ the snapshot: the handler module's import loads all its first event needs (test_
 
 from __future__ import annotations
 
-import os
 import random
 import subprocess
 import sys
@@ -19,6 +18,8 @@ import pytest
 from cfnlint.decode import decode_str
 
 from {{ cookiecutter.package_name }} import snapshot, tables
+
+from tests.support.lambda_runtime import import_at_init
 
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSTART = {{ "True" if cookiecutter.snapstart == "yes" else "False" }}  # the bake's answer
@@ -119,25 +120,12 @@ def test_on_lambda_init_builds_the_clients_and_a_restore_builds_them_again(monke
 
 @pytest.mark.parametrize("function", of_the_service_package())
 def test_on_lambda_the_handler_modules_import_builds_its_clients(function: str) -> None:
-    # A fresh interpreter with what Lambda sets, as its INIT: boto3 builds real clients (no call
-    # is made, so no AWS is needed), and the first event creates none.
+    # As Lambda's INIT, in a fresh interpreter: the first event creates no client.
     module = functions()[function]["Handler"].rpartition(".")[0]
-    probe = (
-        f"import {module}, {snapshot.__name__} as s;"
-        " print([f.__name__ for f in s.AT_INIT if f.cache_info().currsize == 1], len(s.AT_INIT))"
-    )
-    lambda_environment = {
-        "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001",
-        "AWS_REGION": "eu-west-1",
-        "AWS_DEFAULT_REGION": "eu-west-1",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",  # pragma: allowlist secret - not a credential
-    }
-    environment = {"PATH": os.environ.get("PATH", ""), **lambda_environment}
-    command = [sys.executable, "-c", probe]
-    completed = subprocess.run(command, cwd=ROOT / "src", env=environment, capture_output=True, text=True, check=False)  # noqa: S603
-    assert completed.returncode == 0, completed.stderr
-    print(f"{module} at INIT on Lambda built: {completed.stdout.strip()}")
-    built, registered = completed.stdout.strip().rsplit(" ", 1)
+    built_now = "[f.__name__ for f in s.AT_INIT if f.cache_info().currsize == 1]"
+    then = f"import {snapshot.__name__} as s; print({built_now}, len(s.AT_INIT))"
+    output = import_at_init(module, then)
+    print(f"{module} at INIT on Lambda built: {output}")
+    built, registered = output.rsplit(" ", 1)
     assert registered != "0", f"{module} registers no client factory with snapshot.at_init"
     assert built.count("'") // 2 == int(registered), f"{module}: every client of at_init is built at INIT, got {built}"

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +34,21 @@ LAMBDA_ENVIRONMENT = {
     "POWERTOOLS_METRICS_NAMESPACE": STACK_NAME,
     "POWERTOOLS_TRACE_DISABLED": "true",
 }
+
+# What Lambda sets in every execution environment: the handlers build their AWS clients and pause
+# the cycle collector at INIT only where it is set (snapshot.on_lambda).
+RUNTIME_API = {"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001", "AWS_REGION": REGION}
+
+
+def import_at_init(module: str, then: str, on_lambda: bool = True) -> str:
+    """What the statements ``then`` print after a fresh interpreter imported ``module`` from src/,
+    as Lambda's INIT does (``on_lambda``), or as a test or a tool does. boto3 builds real clients:
+    no call is made, so no AWS is needed."""
+    environment = {"PATH": os.environ.get("PATH", ""), **LAMBDA_ENVIRONMENT, **(RUNTIME_API if on_lambda else {})}
+    command = [sys.executable, "-c", f"import {module}\n{then}"]
+    completed = subprocess.run(command, cwd=ROOT / "src", env=environment, capture_output=True, text=True, check=False)  # noqa: S603
+    assert completed.returncode == 0, completed.stderr
+    return completed.stdout.strip()
 
 
 @dataclass(frozen=True)

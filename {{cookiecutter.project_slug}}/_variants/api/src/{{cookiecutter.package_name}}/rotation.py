@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from . import rotation_steps, tracing
+from . import init_phase, rotation_steps, tracing
 from .rotation_steps import logger
 
 if TYPE_CHECKING:
@@ -22,3 +22,6 @@ if TYPE_CHECKING:
 @tracing.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> None:
     rotation_steps.handle(event)
+
+
+init_phase.finished()  # the last line of the import at INIT: the collector resumes (init_phase.py)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from . import fields, tracing
+from . import fields, init_phase, tracing
 from .fields import logger, metrics
 
 if TYPE_CHECKING:
@@ -24,3 +24,6 @@ if TYPE_CHECKING:
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return fields.answer(event, context)
+
+
+init_phase.finished()  # the last line of the import at INIT: the collector resumes (init_phase.py)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.logging import correlation_paths
 
-from . import processing, tracing
+from . import init_phase, processing, tracing
 from .processing import logger, metrics
 
 if TYPE_CHECKING:
@@ -26,3 +26,6 @@ if TYPE_CHECKING:
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return processing.handle(event, context)
+
+
+init_phase.finished()  # the last line of the import at INIT: the collector resumes (init_phase.py)
