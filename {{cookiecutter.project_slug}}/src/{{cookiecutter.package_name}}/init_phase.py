@@ -10,8 +10,9 @@ which no collection walks (``gc.freeze``; otherwise the first full collection, i
 invocation, takes 25 ms to walk them), and resumes the collector for the invocations.
 
 A frozen object is still freed when its last reference goes; only a cycle among frozen objects
-stays: the import's few hundred, and the clients a SnapStart restore replaces (snapshot.py),
-once per environment. Off Lambda (tests, tools) nothing is paused.
+stays: the import's few hundred, and the clients a SnapStart restore replaces (snapshot.py):
+about 180 KB for the api's two, once per restored environment. Off Lambda (tests, tools)
+nothing is paused.
 """
 
 from __future__ import annotations
